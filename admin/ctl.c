@@ -1,0 +1,163 @@
+/* ctl: running a command in a transaction; see ctl.h. */
+#include "ctl.h"
+
+#include <string.h>
+
+#include "password.h"
+
+struct ctl_run {
+	struct ctl *ctl;
+	struct op op;
+	struct arena arena;
+	struct arena keep;
+	struct strvec notes;
+	struct strvec purges;
+	ctl_body_fn *body;
+	void *context;
+};
+
+static void ctl_op_init(struct ctl_run *run, struct store_txn *txn)
+{
+	struct op *op = &run->op;
+
+	arena_reset(&run->arena);
+	arena_reset(&run->keep);
+	memset(&run->notes, 0, sizeof(run->notes));
+	memset(&run->purges, 0, sizeof(run->purges));
+	memset(op, 0, sizeof(*op));
+	op->txn = txn;
+	op->arena = &run->arena;
+	op->keep = &run->keep;
+	op->notes = &run->notes;
+	op->purges = &run->purges;
+	op->fenv.arena = &run->arena;
+	op->fenv.password_scheme =
+	    run->ctl->config->password_scheme == CONFIG_PW_BLF_CRYPT
+		? PASSWORD_BLF_CRYPT
+		: PASSWORD_SHA512_CRYPT;
+	op->fenv.password_rounds = run->ctl->config->password_rounds;
+}
+
+/* The store_write body: may run again after a map resize, so it starts
+ * from a clean op every time. */
+static int ctl_write_body(struct store_txn *txn, void *context)
+{
+	struct ctl_run *run = context;
+
+	ctl_op_init(run, txn);
+	return run->body(&run->op, run->context);
+}
+
+static void ctl_run_init(struct ctl_run *run, struct ctl *ctl,
+			 ctl_body_fn *body, void *context)
+{
+	memset(run, 0, sizeof(*run));
+	run->ctl = ctl;
+	run->body = body;
+	run->context = context;
+	arena_init(&run->arena, 0);
+	arena_init(&run->keep, 0);
+}
+
+static void ctl_run_deinit(struct ctl_run *run)
+{
+	arena_deinit(&run->arena);
+	arena_deinit(&run->keep);
+}
+
+/* Deletes the state of deleted mailboxes: quota usage and last login. */
+static void ctl_purge_state(struct ctl *ctl, const struct strvec *purges);
+
+int ctl_write(struct ctl *ctl, ctl_body_fn *body, void *context)
+{
+	struct ctl_run run;
+	const char *error = NULL;
+	int ret, status = CTL_OK;
+
+	ctl_run_init(&run, ctl, body, context);
+	ret = store_write(ctl->store, ctl_write_body, &run, &error);
+	if (ret == STORE_OK) {
+		for (size_t i = 0; i < run.notes.count; i++)
+			fprintf(ctl->out, "%s\n", run.notes.items[i]);
+		ctl_purge_state(ctl, &run.purges);
+	} else if (ret == STORE_ABORTED) {
+		fprintf(ctl->err, "mailmapctl: %s\n", run.op.error);
+		status = run.op.status;
+	} else {
+		fprintf(ctl->err, "mailmapctl: %s\n", error);
+		status = CTL_TEMPFAIL;
+	}
+	ctl_run_deinit(&run);
+	return status;
+}
+
+int ctl_read(struct ctl *ctl, ctl_body_fn *body, void *context)
+{
+	struct ctl_run run;
+	struct store_reader *reader;
+	struct store_txn *txn;
+	const char *error;
+	int status;
+
+	if (store_reader_new(ctl->store, &reader, &error) != STORE_OK ||
+	    store_read_begin(reader, &txn, &error) != STORE_OK) {
+		fprintf(ctl->err, "mailmapctl: %s\n", error);
+		return CTL_TEMPFAIL;
+	}
+	ctl_run_init(&run, ctl, body, context);
+	ctl_op_init(&run, txn);
+	status = body(&run.op, context) < 0 ? run.op.status : CTL_OK;
+	if (status != CTL_OK)
+		fprintf(ctl->err, "mailmapctl: %s\n", run.op.error);
+	store_reader_free(&reader);
+	ctl_run_deinit(&run);
+	return status;
+}
+
+struct purge_ctx {
+	const struct strvec *purges;
+};
+
+static int ctl_purge_body(struct store_txn *txn, void *context)
+{
+	static const char *const quota_keys[] = {"storage", "messages"};
+	struct purge_ctx *ctx = context;
+
+	for (size_t i = 0; i < ctx->purges->count; i++) {
+		const char *address = ctx->purges->items[i];
+		size_t len = strlen(address);
+		char key[512];
+		for (size_t q = 0; q < 2 && len + 10 < sizeof(key); q++) {
+			memcpy(key, address, len);
+			key[len] = '\0';
+			strcpy(key + len + 1, quota_keys[q]);
+			store_del(txn, STORE_QUOTA, key,
+				  len + 1 + strlen(quota_keys[q]), NULL);
+		}
+		store_del(txn, STORE_LAST_LOGIN, address, len, NULL);
+	}
+	return 0;
+}
+
+static void ctl_purge_state(struct ctl *ctl, const struct strvec *purges)
+{
+	struct store_settings settings = {
+	    .dir = ctl->state_dir, .kind = STORE_ENV_STATE, .nosync = true};
+	struct purge_ctx ctx = {purges};
+	struct store *state;
+	const char *error;
+
+	if (purges->count == 0 || ctl->state_dir == NULL)
+		return;
+	/* No state environment yet: the daemon never stored anything. */
+	if (store_open(&settings, &state, &error) != STORE_OK)
+		return;
+	if (store_write(state, ctl_purge_body, &ctx, &error) != STORE_OK)
+		fprintf(ctl->err,
+			"mailmapctl: warning: could not purge the state of "
+			"deleted mailboxes: %s\n",
+			error);
+	else
+		store_sync(state, &error);
+	store_close(&state);
+}

@@ -1,0 +1,34 @@
+/*
+ * ctl: what one mailmapctl invocation works with (configuration, the open
+ * store, output streams) and how a command runs: reads in a read snapshot,
+ * writes in one all-or-nothing write transaction (store_write), notes and
+ * state purges only after the commit.
+ */
+#ifndef MAILMAP_CTL_H
+#define MAILMAP_CTL_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "op.h"
+#include "store.h"
+
+struct ctl {
+	struct config *config;
+	struct store *store;   /* the config environment */
+	const char *state_dir; /* purged after mailbox deletes */
+	bool json;
+	FILE *in; /* passwords, batch "-" */
+	FILE *out;
+	FILE *err;
+};
+
+typedef int ctl_body_fn(struct op *op, void *context);
+
+/* Runs body in one write transaction; prints the notes and purges the
+ * state once committed. Returns an exit code (enum ctl_exit). */
+int ctl_write(struct ctl *ctl, ctl_body_fn *body, void *context);
+/* Runs body in a read snapshot. Returns an exit code. */
+int ctl_read(struct ctl *ctl, ctl_body_fn *body, void *context);
+
+#endif

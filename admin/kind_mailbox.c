@@ -1,0 +1,274 @@
+/*
+ * kind_mailbox: mailboxes and the extra addresses they own.
+ * Rules: 1 (the domain exists and is primary: the reference check), 2 (the
+ * offer belongs to the domain's customer and has the mail module), 3 (seats),
+ * 5 (moving keeps the modules), 7 (a delete takes the extra addresses and
+ * list memberships along and purges the state), 8 (server with the IMAP
+ * role), 10 (extra addresses share the one address namespace), 11 (limits).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "kinds.h"
+#include "objects.h"
+
+int mailbox_effective_quota(struct op *op, const struct rec_mailbox *mailbox,
+			    uint64_t *quota_r)
+{
+	struct rec_offer *offer;
+
+	if (mailbox->quota != RECORD_INHERIT) {
+		*quota_r = mailbox->quota;
+		return 0;
+	}
+	if (object_load(op, &kind_offer, mailbox->offer, (void **)&offer) < 0)
+		return -1;
+	*quota_r = offer->quota;
+	return 0;
+}
+
+static void mailbox_refs(struct op *op, const void *rec, struct ref_list *refs)
+{
+	const struct rec_mailbox *mailbox = rec;
+
+	ref_list_add(op, refs, REF_DOMAIN,
+		     kind_address_domain(mailbox->address));
+	ref_list_add(op, refs, REF_OFFER, mailbox->offer);
+	ref_list_add(op, refs, REF_SERVER, mailbox->server);
+}
+
+static void mailbox_complete(struct op *op, void *rec)
+{
+	struct rec_mailbox *mailbox = rec;
+	const char *domain = kind_address_domain(mailbox->address);
+	int local_len = (int)(domain - 1 - mailbox->address);
+
+	if (mailbox->maildir[0] == '\0')
+		mailbox->maildir = arena_printf(op->arena, "%s/%.*s/", domain,
+						local_len, mailbox->address);
+}
+
+static bool strlist_has(const struct strlist *list, const char *item)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i], item) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Creates and deletes the extra address records to match the list. */
+static int mailbox_sync_extras(struct op *op, const struct rec_mailbox *old,
+			       const struct rec_mailbox *mailbox)
+{
+	static const struct strlist none = {0, NULL};
+	const struct strlist *before = old != NULL ? &old->extra : &none;
+
+	for (size_t i = 0; i < before->count; i++) {
+		void *extra;
+		if (strlist_has(&mailbox->extra, before->items[i]))
+			continue;
+		if (object_load(op, &kind_extra, before->items[i], &extra) <
+			0 ||
+		    object_remove(op, &kind_extra, extra, false) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < mailbox->extra.count; i++) {
+		struct rec_extra *extra;
+		if (strlist_has(before, mailbox->extra.items[i]))
+			continue;
+		extra = arena_zalloc(op->arena, sizeof(*extra));
+		extra->address = mailbox->extra.items[i];
+		extra->mailbox = mailbox->address;
+		if (object_insert(op, &kind_extra, extra) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mailbox_after_write(struct op *op, const void *old, const void *rec)
+{
+	return mailbox_sync_extras(op, old, rec);
+}
+
+static bool offer_modules_equal(const struct rec_offer *a,
+				const struct rec_offer *b)
+{
+	return a->mail == b->mail && a->drive == b->drive;
+}
+
+/* Rules 2, 3 and 5 for the offer the mailbox is (now) on. */
+static int mailbox_check_offer(struct op *op, const struct rec_mailbox *old,
+			       const struct rec_mailbox *mailbox,
+			       const struct rec_domain *domain)
+{
+	struct rec_offer *offer, *previous;
+	size_t len = strcspn(mailbox->offer, "/");
+	size_t used;
+
+	if (object_load(op, &kind_offer, mailbox->offer, (void **)&offer) < 0)
+		return -1;
+	if (strlen(domain->customer) != len ||
+	    strncmp(domain->customer, mailbox->offer, len) != 0)
+		return op_fail(op, CTL_INPUT,
+			       "offer %s does not belong to customer %s, who "
+			       "owns domain %s",
+			       mailbox->offer, domain->customer, domain->name);
+	if (!offer->mail)
+		return op_fail(op, CTL_INPUT,
+			       "offer %s does not include the mail module",
+			       mailbox->offer);
+	if (old != NULL && strcmp(old->offer, mailbox->offer) == 0)
+		return 0;
+	if (refs_count(op->txn, REF_OFFER, offer->key, REF_MAILBOX, &used) != 0)
+		return op_store_fail(op);
+	if (used > offer->max_seats)
+		return op_fail(op, CTL_INPUT,
+			       "offer %s is full: all %" PRIu64
+			       " seats are taken",
+			       offer->key, offer->max_seats);
+	if (old == NULL)
+		return 0;
+	if (object_load(op, &kind_offer, old->offer, (void **)&previous) < 0)
+		return -1;
+	if (!offer_modules_equal(previous, offer))
+		return op_fail(op, CTL_INPUT,
+			       "mailbox %s cannot move from offer %s to %s: "
+			       "their modules differ",
+			       mailbox->address, old->offer, mailbox->offer);
+	return 0;
+}
+
+static int mailbox_check_autoreply(struct op *op,
+				   const struct rec_mailbox *mailbox)
+{
+	if (mailbox->autoreply_start != 0 && mailbox->autoreply_end != 0 &&
+	    mailbox->autoreply_end < mailbox->autoreply_start)
+		return op_fail(op, CTL_INPUT,
+			       "autoreply_end: before autoreply_start");
+	if (strlist_has(&mailbox->forward, mailbox->address))
+		return op_fail(op, CTL_INPUT,
+			       "forward: a mailbox cannot forward to itself "
+			       "(use forward_keep_copy)");
+	return 0;
+}
+
+static bool mailbox_limits_changed(const struct rec_mailbox *old,
+				   const struct rec_mailbox *mailbox)
+{
+	return old == NULL || old->quota != mailbox->quota ||
+	       strcmp(old->offer, mailbox->offer) != 0;
+}
+
+static int mailbox_check(struct op *op, const void *old_rec, const void *rec)
+{
+	const struct rec_mailbox *old = old_rec;
+	const struct rec_mailbox *mailbox = rec;
+	struct rec_domain *domain;
+	const char *server = mailbox->server;
+
+	if (object_load(op, &kind_domain, kind_address_domain(mailbox->address),
+			(void **)&domain) < 0 ||
+	    mailbox_check_offer(op, old, mailbox, domain) < 0 ||
+	    mailbox_check_autoreply(op, mailbox) < 0)
+		return -1;
+	if (server[0] == '\0')
+		server = domain->server;
+	if (server_check_imap(op, server) < 0)
+		return -1;
+	if (mailbox_limits_changed(old, mailbox))
+		return domain_check_limits(op, domain->name);
+	return 0;
+}
+
+/* Rule 7: takes address out of every list that names it. */
+static int mailbox_leave_lists(struct op *op, const char *address)
+{
+	struct strvec lists;
+
+	if (kind_referrers(op, REF_RECIPIENT, address, REF_ALIAS, &lists) < 0)
+		return -1;
+	for (size_t i = 0; i < lists.count; i++) {
+		struct assign leave = {
+		    record_field(kind_desc(&kind_alias), "targets"),
+		    ASSIGN_REMOVE, address};
+		const char *why;
+		void *list, *changed;
+		if (object_load(op, &kind_alias, lists.items[i], &list) < 0)
+			return -1;
+		changed = object_copy(op, &kind_alias, list);
+		if (fields_apply(&op->fenv, &leave, changed, &why) < 0)
+			return op_fail(op, CTL_TEMPFAIL, "%s", why);
+		if (object_update(op, &kind_alias, list, changed) < 0)
+			return -1;
+		op_note(op, "removed %s from list %s", address, lists.items[i]);
+	}
+	return 0;
+}
+
+static int mailbox_before_delete(struct op *op, const void *rec, bool recursive)
+{
+	const struct rec_mailbox *mailbox = rec;
+	struct rec_mailbox *bare = object_copy(op, &kind_mailbox, mailbox);
+
+	(void)recursive;
+	bare->extra.count = 0;
+	if (mailbox_sync_extras(op, mailbox, bare) < 0 ||
+	    mailbox_leave_lists(op, mailbox->address) < 0)
+		return -1;
+	for (size_t i = 0; i < mailbox->extra.count; i++) {
+		if (mailbox_leave_lists(op, mailbox->extra.items[i]) < 0)
+			return -1;
+	}
+	op_purge(op, mailbox->address);
+	return 0;
+}
+
+const struct kind kind_mailbox = {
+    .type = REC_MAILBOX,
+    .table = STORE_ADDRESSES,
+    .ref_kind = REF_MAILBOX,
+    .listed = true,
+    .refs = mailbox_refs,
+    .complete = mailbox_complete,
+    .after_write = mailbox_after_write,
+    .check = mailbox_check,
+    .before_delete = mailbox_before_delete,
+};
+
+static void extra_refs(struct op *op, const void *rec, struct ref_list *refs)
+{
+	const struct rec_extra *extra = rec;
+
+	ref_list_add(op, refs, REF_DOMAIN, kind_address_domain(extra->address));
+	ref_list_add(op, refs, REF_MAILBOX, extra->mailbox);
+}
+
+/* An extra address lives in a domain of the mailbox's own customer. */
+static int extra_check(struct op *op, const void *old, const void *rec)
+{
+	const struct rec_extra *extra = rec;
+	struct rec_domain *mine, *theirs;
+
+	(void)old;
+	if (object_load(op, &kind_domain, kind_address_domain(extra->address),
+			(void **)&theirs) < 0 ||
+	    object_load(op, &kind_domain, kind_address_domain(extra->mailbox),
+			(void **)&mine) < 0)
+		return -1;
+	if (strcmp(mine->customer, theirs->customer) != 0)
+		return op_fail(op, CTL_INPUT,
+			       "extra address %s: domain %s belongs to "
+			       "customer %s, not %s",
+			       extra->address, theirs->name, theirs->customer,
+			       mine->customer);
+	return 0;
+}
+
+const struct kind kind_extra = {
+    .type = REC_EXTRA,
+    .table = STORE_ADDRESSES,
+    .ref_kind = REF_EXTRA,
+    .refs = extra_refs,
+    .check = extra_check,
+};

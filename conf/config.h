@@ -1,0 +1,89 @@
+/*
+ * config.h - mailmapd.conf parsed into one typed, validated snapshot.
+ *
+ * The file is libconfig syntax (libconfig 1.5): one group per section,
+ * "store", "passwords", "lookup". Every setting has a default; unknown
+ * groups and settings, wrong value types and out-of-range values are
+ * errors that name the file, the line and the setting. A loaded struct
+ * config is never changed: a reload loads a new one and swaps it.
+ * The documented sample is conf/mailmapd.conf.
+ */
+#ifndef MAILMAP_CONFIG_H
+#define MAILMAP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/mailmap/mailmapd.conf"
+
+enum config_password_scheme {
+	CONFIG_PW_SHA512_CRYPT,
+	CONFIG_PW_BLF_CRYPT,
+};
+
+enum config_protocol { CONFIG_PROTO_SOCKETMAP, CONFIG_PROTO_POLICY, CONFIG_PROTO_DICT };
+
+/* A client network of a TCP listener's allow list. */
+struct config_network {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char addr[16];  /* network address, host bits zero */
+	unsigned prefix;         /* 0..32 or 0..128 */
+};
+
+/* One entry of the "listeners" list. Exactly one of path and address. */
+struct config_listener {
+	int protocol;            /* enum config_protocol */
+	char *path;              /* unix socket path, or NULL */
+	char *address;           /* "127.0.0.1:10040", "[::1]:10040", or NULL */
+	char *owner;             /* unix: socket owner, "" = the daemon's user */
+	char *group;             /* unix: socket group, "" = the daemon's group */
+	unsigned mode;           /* unix: socket mode, default 0666 */
+	char **maps;             /* names served; map_count 0 = all */
+	size_t map_count;
+	struct config_network *allow; /* tcp: clients allowed */
+	size_t allow_count;      /* default 127.0.0.0/8 and ::1/128 */
+	unsigned max_connections; /* default 1000 */
+};
+
+struct config {
+	/* [store] */
+	char *store_dir;   /* store.dir: DIR/config and DIR/state, absolute */
+	uint64_t map_size; /* store.map_size, bytes, 1M..1T */
+	/* [passwords] */
+	int password_scheme; /* passwords.scheme, enum config_password_scheme */
+	unsigned password_rounds; /* passwords.rounds, 0 = library default */
+	/* [lookup] */
+	char *recipient_delimiter; /* lookup.recipient_delimiter, "" = none */
+	/* [daemon] */
+	char *user;            /* daemon.user: privileges dropped to it */
+	char *group;           /* daemon.group: "" = the user's group */
+	unsigned workers;      /* daemon.workers: threads, 0 = one per core */
+	uint64_t idle_timeout; /* daemon.idle_timeout: seconds, default 300 */
+	uint64_t max_lifetime; /* daemon.max_lifetime: seconds, 0 = none */
+	uint64_t max_request;  /* daemon.max_request: bytes, default 64k */
+	uint64_t max_output;   /* daemon.max_output: bytes per connection, 1M */
+	int log_facility;      /* daemon.log_facility: syslog facility, LOG_MAIL */
+	int log_level;         /* daemon.log_level: enum log_level order:
+				  error, warning, info (default), debug */
+	/* [listeners] */
+	struct config_listener *listeners;
+	size_t listener_count;
+};
+
+/* Loads path (NULL: defaults only) into a new *config_r; 0 on success, or
+   -1 with a malloc'ed "file:line: setting: reason" in *error_r (caller
+   frees; NULL only when out of memory). *config_r is untouched on error. */
+int config_load(const char *path, struct config **config_r, char **error_r);
+
+/* Frees *config (NULL is fine) and sets it to NULL. */
+void config_free(struct config **config);
+
+/* Parses a size: digits with an optional unit k or K (KiB), M, G, T; 0 or
+   -1 (empty, sign, space, unknown unit, overflow of uint64_t). */
+int config_parse_size(const char *text, uint64_t *bytes_r);
+
+/* Parses a duration: digits with an optional unit s, m, h, d, w (no unit:
+   seconds); 0 or -1 (same rejections as config_parse_size). */
+int config_parse_duration(const char *text, uint64_t *seconds_r);
+
+#endif

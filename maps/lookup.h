@@ -1,0 +1,73 @@
+/*
+ * lookup: the answers of the socketmap maps (design.md "Lookups
+ * (socketmap)"), computed from one read snapshot of the config store.
+ * No protocol bytes here: the socketmap front end turns a struct
+ * lookup_answer into OK / NOTFOUND / TEMP / PERM (protocols.md 1.3).
+ *
+ * Map      | Postfix parameter        | key -> FOUND value
+ * ---------+--------------------------+------------------------------------
+ * domains       virtual_mailbox_domains  active primary domain -> itself
+ * alias_domains virtual_alias_domains    active alias domain, active target
+ *                                        -> the target domain
+ * mailboxes     virtual_mailbox_maps     enabled mailbox -> maildir path
+ * aliases       virtual_alias_maps       -> addresses, comma separated
+ * senders       smtpd_sender_login_maps  -> owning logins, comma separated
+ * transport     transport_maps           mailbox -> lmtp:inet:HOST:PORT
+ *
+ * Address keys are resolved in the order of the design: exact address,
+ * address without its extension, same local part in the target of an alias
+ * domain, then (aliases only) the domain's catch-all. lookup.c documents
+ * every decision per map.
+ *
+ * Limits: a key that is not a valid address or domain (names.h: local part
+ * <= 64 bytes, domain <= 253, address <= 254, valid UTF-8) is NOTFOUND. A
+ * FOUND value is never empty and at most LOOKUP_DATA_MAX bytes. Nothing
+ * here calls malloc: values go to the caller's arena (names.h's libidn2
+ * path for non-ASCII domains is the one exception). Thread-safe: no state
+ * besides the context.
+ */
+#ifndef MAILMAP_LOOKUP_H
+#define MAILMAP_LOOKUP_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "store.h"
+
+enum lookup_status {
+	LOOKUP_FOUND,
+	LOOKUP_NOTFOUND,
+	LOOKUP_TEMPFAIL,
+	LOOKUP_PERMFAIL
+};
+
+/* Postfix dict_sockmap reply limit (protocols.md 1.1, dict_sockmap.c). */
+#define LOOKUP_VALUE_MAX 100000
+/* What a FOUND value may hold: the reply limit minus "OK ". */
+#define LOOKUP_DATA_MAX (LOOKUP_VALUE_MAX - 3)
+
+struct lookup_answer {
+	enum lookup_status status;
+	/* FOUND: the value (NUL-terminated, in the context's arena);
+	 * TEMPFAIL/PERMFAIL: a short reason (same); NOTFOUND: NULL. */
+	char *value;
+	size_t len;
+};
+
+struct lookup_ctx {
+	struct store_txn *txn;	/* a read snapshot of the config store */
+	struct arena *arena;	/* per request; answers are allocated here */
+	const char *delimiters; /* recipient_delimiter set, "+" ("" = none) */
+};
+
+/* The fixed map names, in the order of the design, NULL-terminated. */
+extern const char *const lookup_map_names[];
+
+/* Answers one socketmap request for map[0..map_len) and key[0..key_len).
+ * Unknown map -> PERMFAIL; store read failure or corrupt record ->
+ * TEMPFAIL (never NOTFOUND); a key that does not normalise -> NOTFOUND. */
+void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
+		      size_t map_len, const char *key, size_t key_len,
+		      struct lookup_answer *answer);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * mailmapctl's command line: every object through add/set/del/show/list,
+ * the exit codes, bad input naming its field, passwords only from standard
+ * input, --json, list filters, and `query` answering like the daemon.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctlutil.h"
+#include "testutil.h"
+
+static struct tu_ctl *t;
+
+static void ok(const char *line)
+{
+	int got = tu_run(t, line);
+
+	ck_assert_msg(got == 0, "%s: exit %d: %s", line, got, t->err);
+}
+
+static void setup(void)
+{
+	t = tu_ctl_new();
+	ok("server add imap1 host=192.0.2.10 roles=imap lmtp_port=2424");
+	ok("customer add acme");
+	ok("offer add acme/basic quota=2G max_message_size=25M");
+	ok("domain add Example.COM customer=acme server=imap1 "
+	   "catchall=postmaster@example.com");
+	ok("domain-alias add example.org target=example.com");
+}
+
+static void teardown(void)
+{
+	tu_ctl_free(t);
+}
+
+START_TEST(show_and_list_text)
+{
+	ok("mailbox add Jane.Doe@Example.com offer=acme/basic first_name=Jane "
+	   "extra=jd@example.com,jane@example.com forward=jane@gmail.com "
+	   "forward_keep_copy=no language=fr timezone=Europe/Paris");
+	ok("mailbox show jane.doe@example.com");
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "address:             jane.doe@example.com\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "maildir:             example.com/jane.doe/\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    t->out, "extra:               jd@example.com, jane@example.com\n"));
+	ck_assert_ptr_nonnull(strstr(t->out, "quota:               inherit\n"));
+	ok("mailbox list");
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "address               offer       enabled  quota"));
+	ck_assert_ptr_nonnull(strstr(
+	    t->out, "jane.doe@example.com  acme/basic  yes      inherit"));
+	/* extra addresses live in the same table but are not mailboxes */
+	ck_assert_ptr_null(strstr(t->out, "jd@example.com"));
+	ok("domain show example.com");
+	ck_assert_ptr_nonnull(strstr(t->out, "mailboxes:           1\n"));
+}
+END_TEST
+
+START_TEST(show_json)
+{
+	ok("mailbox add a@example.com offer=acme/basic quota=unlimited "
+	   "autoreply_start=2026-12-24");
+	ok("mailbox show a@example.com --json");
+	ck_assert_ptr_nonnull(strstr(t->out, "\"address\": \"a@example.com\""));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"quota\": \"unlimited\""));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"enabled\": true"));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"password\": false"));
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "\"autoreply_start\": \"2026-12-24\""));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"autoreply_end\": null"));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"autoreply_interval\": 86400"));
+	ok("offer show acme/basic --json");
+	ck_assert_ptr_nonnull(strstr(t->out, "\"quota\": 2147483648"));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"seats_used\": 1"));
+	ok("server list --json");
+	ck_assert_ptr_nonnull(strstr(t->out, "[\n{\n  \"name\": \"imap1\""));
+	ck_assert_ptr_nonnull(strstr(t->out, "\"roles\": \"imap\""));
+	ok("customer list --json");
+	ck_assert_ptr_nonnull(strstr(t->out, "\"name\": \"acme\""));
+	ok("alias list --json");
+	ck_assert_str_eq(t->out, "[]\n");
+}
+END_TEST
+
+START_TEST(list_filters)
+{
+	ok("mailbox add a@example.com offer=acme/basic");
+	ok("mailbox add b@example.com offer=acme/basic enabled=no");
+	ok("domain add example.net customer=acme");
+	ok("mailbox add c@example.net offer=acme/basic");
+	ok("mailbox list '*@example.com'");
+	ck_assert_ptr_nonnull(strstr(t->out, "a@example.com"));
+	ck_assert_ptr_nonnull(strstr(t->out, "b@example.com"));
+	ck_assert_ptr_null(strstr(t->out, "c@example.net"));
+	ok("mailbox list enabled=no");
+	ck_assert_ptr_null(strstr(t->out, "a@example.com"));
+	ck_assert_ptr_nonnull(strstr(t->out, "b@example.com"));
+}
+END_TEST
+
+START_TEST(password_from_stdin_only)
+{
+	ck_assert_int_eq(
+	    tu_run(
+		t,
+		"mailbox add a@example.com offer=acme/basic password=secret"),
+	    1);
+	ck_assert_ptr_nonnull(
+	    strstr(t->err, "give passwords on standard input with --password"));
+	t->input = "s3cret\n";
+	ok("mailbox add a@example.com offer=acme/basic --password");
+	ok("mailbox show a@example.com");
+	ck_assert_ptr_nonnull(strstr(t->out, "password:            (set)"));
+	ck_assert_ptr_null(strstr(t->out, "$6$"));
+	t->input = "{BLF-CRYPT}$2y$05$abcdefghijklmnopqrstuuFsEJqf1kHYsZmT1."
+		   "ZQnQgQp1u6zvyNW\n";
+	ok("mailbox set a@example.com --password");
+	t->input = "{PLAIN}secret\n";
+	ck_assert_int_eq(tu_run(t, "mailbox set a@example.com --password"), 1);
+	t->input = "";
+	ck_assert_int_eq(tu_run(t, "mailbox set a@example.com --password"), 1);
+	ck_assert_int_eq(tu_run(t, "domain set example.com --password"), 1);
+	ck_assert_ptr_nonnull(strstr(t->err, "only mailboxes have passwords"));
+}
+END_TEST
+
+START_TEST(exit_codes_and_messages)
+{
+	static const struct {
+		const char *line;
+		int status;
+		const char *want;
+	} cases[] = {
+	    {"mailbox show nobody@example.com", 2,
+	     "no such mailbox nobody@example.com"},
+	    {"mailbox set nobody@example.com enabled=no", 2, "no such mailbox"},
+	    {"domain del nowhere.org", 2, "no such domain nowhere.org"},
+	    {"mailbox add a..b@example.com offer=acme/basic", 1,
+	     "consecutive dots"},
+	    {"mailbox add a@example.com offer=acme/basic quota=12Q", 1,
+	     "quota: must be a size"},
+	    {"mailbox add a@example.com offer=acme/basic enabled=maybe", 1,
+	     "enabled: must be yes or no"},
+	    {"mailbox add a@example.com offer=acme/basic "
+	     "autoreply_start=2026-02-30",
+	     1, "autoreply_start: must be a date"},
+	    {"mailbox add a@example.com offer=acme/basic language=f", 1,
+	     "language: must be a language tag"},
+	    {"mailbox add a@example.com offer=acme/basic colour=blue", 1,
+	     "\"colour\": unknown field"},
+	    {"mailbox add a@example.com", 1,
+	     "offer: required when adding a mailbox"},
+	    {"mailbox add a@example.com offer=acme/basic --force", 1,
+	     "unknown option --force"},
+	    {"mailbox frobnicate a@example.com", 1,
+	     "unknown verb \"frobnicate\""},
+	    {"planet add mars", 1, "unknown object \"planet\""},
+	    {"mailbox add", 1, "usage: mailmapctl mailbox add"},
+	    {"offer add acme/a offer", 1, "\"offer\": expected name=value"},
+	    {"mailbox del a@example.com extra", 1, "unexpected argument"},
+	    {"offer add acmebasic", 1, "must be CUSTOMER/OFFER"},
+	    {"server add s2 host=not_a_host", 1, "host: is not a host name"},
+	    {"server add s2 host=h.example.net roles=imap,pop", 1,
+	     "\"pop\" is not one of: imap, smtp-in, smtp-out"},
+	    {"server add s2 host=h.example.net lmtp_port=70000", 1,
+	     "lmtp_port: must be a port number"},
+	    {"offer set acme/basic ssl=sometimes", 1,
+	     "ssl: must be one of: allow, force, forbid"},
+	    {"domain set example.com storage=relative/path", 1,
+	     "storage: must be an absolute path"},
+	    {"mailbox add a@example.com offer=acme/basic maildir=../escape", 1,
+	     "maildir: must not contain '..'"},
+	    {"customer add acme display_name=\"\xff\xfe\"", 1,
+	     "is not valid UTF-8"},
+	    {"mailbox add a@example.com offer=acme/basic first_name=\"a\tb\"",
+	     1, "first_name: contains control characters"},
+	    {"alias add l@example.com targets=", 1,
+	     "targets: an alias needs at least one"},
+	    {"alias add l@example.com targets=l@example.com", 1,
+	     "cannot point at itself"},
+	    {"alias add l@example.com targets=x@y.org "
+	     "send_rules=allow:everyone",
+	     1, "is not a rule"},
+	    {"domain add example.com customer=acme", 1,
+	     "example.com is already a domain"},
+	    {"customer add a/b", 1, "may contain only"},
+	    {"mailbox show example.com", 1, "address has no @"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = tu_run(t, cases[i].line);
+		ck_assert_msg(got == cases[i].status, "%s: exit %d: %s",
+			      cases[i].line, got, t->err);
+		ck_assert_msg(strstr(t->err, cases[i].want) != NULL,
+			      "%s: said \"%s\", want \"%s\"", cases[i].line,
+			      t->err, cases[i].want);
+	}
+}
+END_TEST
+
+START_TEST(list_fields_add_remove)
+{
+	ok("alias add team@example.com targets=a@gmail.com "
+	   "send_rules=allow:domain:Example.COM");
+	ok("alias set team@example.com targets+=b@gmail.com "
+	   "send_rules+=deny:members");
+	ok("alias show team@example.com --json");
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "\"targets\": [\"a@gmail.com\", \"b@gmail.com\"]"));
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "\"send_rules\": [\"allow:domain:example.com\", "
+			   "\"deny:members\"]"));
+	ok("alias set team@example.com targets-=a@gmail.com");
+	ck_assert_int_eq(
+	    tu_run(t, "alias set team@example.com targets-=zzz@gmail.com"), 1);
+	ck_assert_ptr_nonnull(
+	    strstr(t->err, "zzz@gmail.com is not in the list"));
+	ck_assert_int_eq(
+	    tu_run(t, "alias set team@example.com targets+=b@gmail.com"), 1);
+	ck_assert_ptr_nonnull(strstr(t->err, "already in the list"));
+	ck_assert_int_eq(tu_run(t, "alias set team@example.com enabled+=yes"),
+			 1);
+	ck_assert_ptr_nonnull(strstr(t->err, "is not a list"));
+}
+END_TEST
+
+START_TEST(help_lists_fields)
+{
+	ok("help");
+	ck_assert_ptr_nonnull(
+	    strstr(t->out, "objects: customer offer domain domain-alias "
+			   "mailbox alias server"));
+	ok("help mailbox");
+	ck_assert_ptr_nonnull(strstr(t->out, "forward_keep_copy"));
+	ck_assert_ptr_nonnull(strstr(t->out, "(required)"));
+}
+END_TEST
+
+START_TEST(query_answers_like_the_daemon)
+{
+	ok("mailbox add user@example.com offer=acme/basic");
+	ck_assert_int_eq(tu_run(t, "query mailboxes User+tag@EXAMPLE.com"), 0);
+	ck_assert_str_eq(t->out, "OK example.com/user/\n");
+	ck_assert_int_eq(tu_run(t, "query domains example.com"), 0);
+	ck_assert_int_eq(tu_run(t, "query mailboxes nobody@example.com"), 2);
+	ck_assert_str_eq(t->out, "NOTFOUND \n");
+	ck_assert_int_eq(tu_run(t, "query aliases nobody@example.org"), 0);
+	ck_assert_str_eq(t->out, "OK postmaster@example.com\n");
+	ck_assert_int_eq(tu_run(t, "query transport user@example.com"), 0);
+	ck_assert_str_eq(t->out, "OK lmtp:inet:192.0.2.10:2424\n");
+	ck_assert_int_eq(tu_run(t, "query nosuchmap x"), 1);
+	ck_assert_ptr_nonnull(strstr(t->out, "PERM "));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("admin");
+	TCase *tc = tcase_create("admin");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, show_and_list_text);
+	tcase_add_test(tc, show_json);
+	tcase_add_test(tc, list_filters);
+	tcase_add_test(tc, password_from_stdin_only);
+	tcase_add_test(tc, exit_codes_and_messages);
+	tcase_add_test(tc, list_fields_add_remove);
+	tcase_add_test(tc, help_lists_fields);
+	tcase_add_test(tc, query_answers_like_the_daemon);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
