@@ -1,0 +1,41 @@
+/*
+ * proto: what a protocol plugs into the connection layer (conn.c). The
+ * layer buffers input, asks the protocol to frame one request at a time,
+ * has it answered, and applies limits, timers and backpressure the same way
+ * for every protocol. A protocol never touches sockets or buffers directly.
+ */
+#ifndef MAILMAP_PROTO_H
+#define MAILMAP_PROTO_H
+
+#include <stddef.h>
+
+struct conn;
+
+enum proto_frame {
+	PROTO_NEED_MORE,  /* no complete request buffered yet */
+	PROTO_REQUEST,    /* one request: see struct proto_request */
+	PROTO_ERR_FORMAT, /* the bytes are not this protocol */
+	PROTO_ERR_SIZE,   /* a request above the size limit */
+};
+
+struct proto_request {
+	const char *data; /* the request's content, inside the input */
+	size_t len;
+	size_t used;      /* input bytes the request took, framing included */
+};
+
+struct proto {
+	const char *name;
+	/* Finds one request at the start of data (len bytes buffered). */
+	enum proto_frame (*frame)(const char *data, size_t len, size_t max,
+				  struct proto_request *request);
+	/* Answers one request through conn_reply(). -1: close the
+	 * connection once the output is flushed. */
+	int (*handle)(struct conn *conn, const struct proto_request *request);
+	/* Says why before a close on a framing error; may be NULL. */
+	void (*reject)(struct conn *conn, enum proto_frame error);
+};
+
+extern const struct proto proto_socketmap;
+
+#endif

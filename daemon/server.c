@@ -1,0 +1,324 @@
+/* server: start-up, snapshots, signals, reload, shutdown; see server.h. */
+#include "server.h"
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "privileges.h"
+#include "worker.h"
+
+#define SERVER_WORKERS_MAX 64
+
+struct snapshot {
+	atomic_int refs;
+	struct config *config;
+};
+
+struct server {
+	const char *config_path;
+	pthread_mutex_t lock; /* guards current */
+	struct snapshot *current;
+	struct store *config_store;
+	struct listener **listeners;
+	size_t listener_count;
+	struct worker **workers;
+	size_t worker_count;
+	struct event_base *base; /* the main thread's: signals only */
+};
+
+static struct snapshot *snapshot_new(struct config *config)
+{
+	struct snapshot *snapshot = calloc(1, sizeof(*snapshot));
+
+	if (snapshot == NULL)
+		abort();
+	atomic_init(&snapshot->refs, 1);
+	snapshot->config = config;
+	return snapshot;
+}
+
+struct snapshot *snapshot_get(struct server *server)
+{
+	struct snapshot *snapshot;
+
+	pthread_mutex_lock(&server->lock);
+	snapshot = server->current;
+	atomic_fetch_add(&snapshot->refs, 1);
+	pthread_mutex_unlock(&server->lock);
+	return snapshot;
+}
+
+void snapshot_put(struct snapshot *snapshot)
+{
+	if (snapshot == NULL || atomic_fetch_sub(&snapshot->refs, 1) != 1)
+		return;
+	config_free(&snapshot->config);
+	free(snapshot);
+}
+
+const struct config *snapshot_config(const struct snapshot *snapshot)
+{
+	return snapshot->config;
+}
+
+struct store *server_config_store(struct server *server)
+{
+	return server->config_store;
+}
+
+static const struct config *server_config(const struct server *server)
+{
+	return server->current->config; /* main thread only */
+}
+
+static int server_open_listeners(struct server *server)
+{
+	const struct config *config = server_config(server);
+	const char *error;
+
+	server->listeners = calloc(config->listener_count + 1,
+				   sizeof(*server->listeners));
+	for (size_t i = 0; i < config->listener_count; i++) {
+		if (listener_open(&config->listeners[i], i,
+				  &server->listeners[i], &error) < 0) {
+			log_error("listener %zu: %s", i + 1, error);
+			return -1;
+		}
+		server->listener_count++;
+		log_info("listening on %s (%s)", listener_name(server->listeners[i]),
+			 listener_proto(server->listeners[i])->name);
+	}
+	if (server->listener_count == 0) {
+		log_error("no listeners configured");
+		return -1;
+	}
+	return 0;
+}
+
+static int server_open_store(struct server *server)
+{
+	const struct config *config = server_config(server);
+	char dir[4096];
+	struct store_settings settings = {
+		.dir = dir, .kind = STORE_ENV_CONFIG, .read_only = true};
+	const char *error;
+
+	snprintf(dir, sizeof(dir), "%s/config", config->store_dir);
+	if (store_open(&settings, &server->config_store, &error) != STORE_OK) {
+		log_error("%s (create the store with mailmapctl first)", error);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned server_worker_count(const struct config *config)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned count = config->workers != 0 ? config->workers
+					      : (cores > 0 ? (unsigned)cores : 1);
+
+	return count < SERVER_WORKERS_MAX ? count : SERVER_WORKERS_MAX;
+}
+
+static int server_start_workers(struct server *server)
+{
+	unsigned count = server_worker_count(server_config(server));
+	const char *error;
+
+	server->workers = calloc(count, sizeof(*server->workers));
+	for (unsigned i = 0; i < count; i++) {
+		if (worker_new(server, server->listeners, server->listener_count,
+			       &server->workers[i], &error) < 0) {
+			log_error("worker %u: %s", i, error);
+			return -1;
+		}
+		server->worker_count++;
+		if (worker_start(server->workers[i]) < 0) {
+			log_error("worker %u: cannot start a thread", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool server_str_eq(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* What a reload cannot change without a restart, or NULL. */
+static const char *server_restart_needed(const struct config *old,
+					 const struct config *new)
+{
+	if (old->listener_count != new->listener_count)
+		return "the listeners changed";
+	for (size_t i = 0; i < old->listener_count; i++) {
+		if (!listener_same_socket(&old->listeners[i], &new->listeners[i]))
+			return "the listeners changed";
+	}
+	if (!server_str_eq(old->store_dir, new->store_dir))
+		return "store.dir changed";
+	if (!server_str_eq(old->user, new->user) ||
+	    !server_str_eq(old->group, new->group))
+		return "daemon.user or daemon.group changed";
+	if (old->workers != new->workers)
+		return "daemon.workers changed";
+	return NULL;
+}
+
+static void server_reload(struct server *server)
+{
+	struct config *config = NULL;
+	char *error = NULL;
+	const char *why;
+
+	if (config_load(server->config_path, &config, &error) < 0) {
+		log_error("reload refused, keeping the running configuration: %s",
+			  error);
+		free(error);
+		return;
+	}
+	why = server_restart_needed(server_config(server), config);
+	if (why != NULL) {
+		log_error("reload refused, keeping the running configuration: %s (restart mailmapd)",
+			  why);
+		config_free(&config);
+		return;
+	}
+	struct snapshot *old = server->current;
+	pthread_mutex_lock(&server->lock);
+	server->current = snapshot_new(config);
+	pthread_mutex_unlock(&server->lock);
+	snapshot_put(old);
+	log_set_level(config->log_level);
+	log_info("configuration reloaded from %s", server->config_path);
+}
+
+static void server_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *server = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		server_reload(server);
+		return;
+	}
+	log_info("stopping on signal %d", (int)sig);
+	event_base_loopexit(server->base, NULL);
+}
+
+/* Signals go to the main thread's loop only: workers block them. */
+static void server_block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static int server_serve(struct server *server)
+{
+	static const int signals[] = {SIGHUP, SIGTERM, SIGINT};
+	struct event *events[3];
+	sigset_t old;
+
+	server_block_signals(&old);
+	int started = server_start_workers(server);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started < 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		events[i] = evsignal_new(server->base, signals[i], server_on_signal,
+					 server);
+		event_add(events[i], NULL);
+	}
+	log_info("ready: %zu workers", server->worker_count);
+	event_base_dispatch(server->base);
+	for (int i = 0; i < 3; i++)
+		event_free(events[i]);
+	return 0;
+}
+
+static void server_free(struct server *server)
+{
+	for (size_t i = 0; i < server->worker_count; i++)
+		worker_stop(server->workers[i]);
+	for (size_t i = 0; i < server->worker_count; i++)
+		worker_free(&server->workers[i]);
+	free(server->workers);
+	for (size_t i = 0; i < server->listener_count; i++)
+		listener_close(&server->listeners[i]);
+	free(server->listeners);
+	store_close(&server->config_store);
+	snapshot_put(server->current);
+	if (server->base != NULL)
+		event_base_free(server->base);
+	pthread_mutex_destroy(&server->lock);
+}
+
+/* Every connection is a descriptor: allow as many as the hard limit. */
+static void server_raise_fd_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &limit);
+	}
+}
+
+static int server_start(struct server *server)
+{
+	const struct config *config = server_config(server);
+	const char *error;
+
+	server_raise_fd_limit();
+	if (server_open_listeners(server) < 0)
+		return -1;
+	if (privileges_drop(config->user, config->group, &error) < 0) {
+		log_error("%s", error);
+		return -1;
+	}
+	return server_open_store(server);
+}
+
+int server_run(const char *config_path, bool foreground)
+{
+	struct server server = {.config_path = config_path};
+	struct config *config = NULL;
+	char *error = NULL;
+	int status = 1;
+
+	if (config_load(config_path, &config, &error) < 0) {
+		fprintf(stderr, "mailmapd: %s\n", error);
+		free(error);
+		return 1;
+	}
+	log_open(foreground, config->log_facility, config->log_level);
+	pthread_mutex_init(&server.lock, NULL);
+	server.current = snapshot_new(config);
+	signal(SIGPIPE, SIG_IGN);
+	umask(007);
+	evthread_use_pthreads();
+	server.base = event_base_new();
+	if (server.base != NULL && server_start(&server) == 0 &&
+	    server_serve(&server) == 0)
+		status = 0;
+	server_free(&server);
+	log_info("stopped");
+	return status;
+}

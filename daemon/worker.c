@@ -1,0 +1,178 @@
+/* worker: a thread, its event loop and its accepts; see worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+
+#define WORKER_ACCEPTS_PER_WAKEUP 32
+
+struct accept_slot {
+	struct worker *worker;
+	struct listener *listener;
+	struct event *event;
+};
+
+struct worker {
+	pthread_t thread;
+	bool started;
+	struct server *server;
+	struct event_base *base;
+	struct accept_slot *slots;
+	size_t slot_count;
+	struct store_reader *reader;
+	struct arena arena;
+	struct conn *conns;
+};
+
+static void worker_accept_one(struct accept_slot *slot, int fd,
+			      const struct sockaddr_storage *addr)
+{
+	struct snapshot *snapshot = snapshot_get(slot->worker->server);
+	char peer[64];
+	const char *why;
+
+	if (listener_admit(slot->listener, snapshot_config(snapshot), addr, peer,
+			   sizeof(peer), &why)) {
+		conn_new(slot->worker, slot->listener, fd, peer);
+	} else {
+		log_limited("%s: refused a connection from %s: %s",
+			    listener_name(slot->listener), peer, why);
+		close(fd);
+	}
+	snapshot_put(snapshot);
+}
+
+static void worker_on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct accept_slot *slot = arg;
+
+	(void)what;
+	for (int i = 0; i < WORKER_ACCEPTS_PER_WAKEUP; i++) {
+		struct sockaddr_storage addr;
+		socklen_t len = sizeof(addr);
+		int fd = accept4(lfd, (struct sockaddr *)&addr, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			/* Another worker took it, or the process is out of
+			 * descriptors: the event fires again later. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_limited("%s: accept: %s",
+					    listener_name(slot->listener),
+					    strerror(errno));
+			return;
+		}
+		worker_accept_one(slot, fd, &addr);
+	}
+}
+
+int worker_new(struct server *server, struct listener *const *listeners,
+	       size_t listener_count, struct worker **worker_r,
+	       const char **error_r)
+{
+	struct worker *worker = calloc(1, sizeof(*worker));
+
+	if (worker == NULL)
+		abort();
+	worker->server = server;
+	arena_init(&worker->arena, 0);
+	worker->base = event_base_new();
+	if (worker->base == NULL ||
+	    store_reader_new(server_config_store(server), &worker->reader,
+			     error_r) != STORE_OK) {
+		if (worker->base == NULL)
+			*error_r = "cannot create an event loop";
+		worker_free(&worker);
+		return -1;
+	}
+	worker->slots = calloc(listener_count, sizeof(*worker->slots));
+	worker->slot_count = listener_count;
+	for (size_t i = 0; i < listener_count; i++) {
+		struct accept_slot *slot = &worker->slots[i];
+		slot->worker = worker;
+		slot->listener = listeners[i];
+		slot->event = event_new(worker->base, listener_fd(listeners[i]),
+					EV_READ | EV_PERSIST, worker_on_accept, slot);
+		event_add(slot->event, NULL);
+	}
+	*worker_r = worker;
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *worker = arg;
+
+	event_base_dispatch(worker->base);
+	return NULL;
+}
+
+int worker_start(struct worker *worker)
+{
+	if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0)
+		return -1;
+	worker->started = true;
+	return 0;
+}
+
+void worker_stop(struct worker *worker)
+{
+	event_base_loopexit(worker->base, NULL);
+}
+
+void worker_free(struct worker **workerp)
+{
+	struct worker *worker = *workerp;
+
+	if (worker == NULL)
+		return;
+	if (worker->started)
+		pthread_join(worker->thread, NULL);
+	conn_free_all(worker);
+	for (size_t i = 0; i < worker->slot_count; i++)
+		event_free(worker->slots[i].event);
+	free(worker->slots);
+	store_reader_free(&worker->reader);
+	if (worker->base != NULL)
+		event_base_free(worker->base);
+	arena_deinit(&worker->arena);
+	free(worker);
+	*workerp = NULL;
+}
+
+struct event_base *worker_base(const struct worker *worker)
+{
+	return worker->base;
+}
+
+struct server *worker_server(const struct worker *worker)
+{
+	return worker->server;
+}
+
+int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
+			 struct arena **arena_r, const char **error_r)
+{
+	arena_reset(&worker->arena);
+	*arena_r = &worker->arena;
+	return store_read_begin(worker->reader, txn_r, error_r);
+}
+
+void worker_request_end(struct worker *worker)
+{
+	store_read_end(worker->reader);
+}
+
+struct conn **worker_conns(struct worker *worker)
+{
+	return &worker->conns;
+}

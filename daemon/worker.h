@@ -1,0 +1,44 @@
+/*
+ * worker: one thread with its own event loop. Every worker accepts on
+ * every listener (the kernel hands each connection to one of them) and
+ * serves its connections to the end. It owns a read transaction handle of
+ * the config store, renewed for each request and reset after it, and an
+ * arena reset per request: no allocation on the hot path.
+ */
+#ifndef MAILMAP_WORKER_H
+#define MAILMAP_WORKER_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "store.h"
+
+struct server;
+struct listener;
+struct worker;
+struct conn;
+
+/* Prepares a worker accepting on listeners; 0 or -1 + message. */
+int worker_new(struct server *server, struct listener *const *listeners,
+	       size_t listener_count, struct worker **worker_r,
+	       const char **error_r);
+/* Starts the thread. */
+int worker_start(struct worker *worker);
+/* Asks the loop to end (from any thread). */
+void worker_stop(struct worker *worker);
+/* Waits for the thread, closes its connections, frees it. */
+void worker_free(struct worker **worker);
+
+struct event_base *worker_base(const struct worker *worker);
+struct server *worker_server(const struct worker *worker);
+
+/* A read snapshot of the config store and a clean arena for one request;
+ * worker_request_end() releases both. */
+int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
+			 struct arena **arena_r, const char **error_r);
+void worker_request_end(struct worker *worker);
+
+/* The list of live connections (for closing them at shutdown). */
+struct conn **worker_conns(struct worker *worker);
+
+#endif

@@ -1,0 +1,262 @@
+"""mailmapd's socketmap service against a raw client (see the .sh)."""
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+MAILMAPD, MAILMAPCTL, WORK = sys.argv[1:4]
+STORE = os.path.join(WORK, "store")
+SOCK = os.path.join(WORK, "run", "socketmap.sock")
+CONF = os.path.join(WORK, "mailmapd.conf")
+LOG = os.path.join(WORK, "mailmapd.log")
+MAX_REQUEST = 4096
+FAILS = []
+
+
+def check(cond, what):
+    print(("  ok: " if cond else "  FAIL: ") + what, flush=True)
+    if not cond:
+        FAILS.append(what)
+
+
+def ctl(*args):
+    return subprocess.run([MAILMAPCTL, "--store", STORE, *args],
+                          capture_output=True, text=True)
+
+
+def write_config(maps='', idle="3s", max_conn=1010, level="info"):
+    user = "mailmap" if os.geteuid() == 0 else ""
+    with open(CONF, "w") as f:
+        f.write(f'''store: {{ dir = "{STORE}"; }};
+daemon: {{ user = "{user}"; workers = 2; idle_timeout = "{idle}";
+  max_request = "{MAX_REQUEST}"; log_level = "{level}"; }};
+listeners = (
+  {{ protocol = "socketmap"; path = "{SOCK}"; mode = "0666"; {maps}
+     max_connections = {max_conn}; }}
+);
+''')
+
+
+def prepare():
+    batch = os.path.join(WORK, "setup.batch")
+    with open(batch, "w") as f:
+        f.write("server add imap1 host=127.0.0.1 roles=imap lmtp_port=2424\n"
+                "customer add acme\noffer add acme/basic\n"
+                "domain add example.com customer=acme server=imap1\n"
+                "mailbox add user@example.com offer=acme/basic\n")
+    r = ctl("batch", batch)
+    check(r.returncode == 0, "store created " + r.stderr)
+    os.makedirs(os.path.dirname(SOCK))
+    if os.geteuid() == 0:
+        if subprocess.run(["id", "mailmap"], capture_output=True).returncode:
+            subprocess.run(["useradd", "--system", "--no-create-home",
+                            "--shell", "/usr/sbin/nologin", "mailmap"], check=True)
+        subprocess.run(["chgrp", "-R", "mailmap", STORE, os.path.dirname(SOCK)], check=True)
+        subprocess.run(["chmod", "-R", "g+rwX", STORE, os.path.dirname(SOCK)], check=True)
+        subprocess.run(["chmod", "o+x", WORK], check=True)
+
+
+def start():
+    log = open(LOG, "a")
+    proc = subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
+                            stdout=log, stderr=log)
+    for _ in range(100):
+        if os.path.exists(SOCK):
+            try:
+                connect().close()
+                return proc
+            except OSError:
+                pass
+        time.sleep(0.05)
+    check(False, "mailmapd started: " + open(LOG).read()[-500:])
+    return proc
+
+
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(SOCK)
+    return s
+
+
+def netstring(payload):
+    return b"%d:%s," % (len(payload), payload)
+
+
+def read_reply(s):
+    """One netstring reply, or None on EOF."""
+    buf = b""
+    while b":" not in buf:
+        chunk = s.recv(1)
+        if not chunk:
+            return None
+        buf += chunk
+    length = int(buf[:-1])
+    data = b""
+    while len(data) < length + 1:
+        chunk = s.recv(length + 1 - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    assert data[-1:] == b","
+    return data[:-1]
+
+
+def ask(payload, s=None):
+    own = s is None
+    s = s or connect()
+    s.sendall(netstring(payload))
+    reply = read_reply(s)
+    if own:
+        s.close()
+    return reply
+
+
+def closed(s, wait=2.0):
+    s.settimeout(wait)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+def test_answers():
+    check(ask(b"mailboxes user@example.com") == b"OK example.com/user/", "mailbox found")
+    check(ask(b"mailboxes User+Tag@EXAMPLE.com") == b"OK example.com/user/", "case and extension")
+    check(ask(b"mailboxes nobody@example.com") == b"NOTFOUND ", "unknown mailbox")
+    check(ask(b"transport user@example.com") == b"OK lmtp:inet:127.0.0.1:2424", "transport")
+    check(ask(b"transport *") == b"NOTFOUND ", "transport *")
+    check(ask(b"aliases example.com") == b"NOTFOUND ", "bare domain in aliases")
+    check(ask(b"nosuchmap x").startswith(b"PERM "), "unknown map is PERM")
+    check(ask(b"mailboxes") == b"NOTFOUND ", "no key")
+    check(ask(b"mailboxes ") == b"NOTFOUND ", "empty key")
+    r = ctl("mailbox", "add", "new@example.com", "offer=acme/basic")
+    check(r.returncode == 0 and ask(b"mailboxes new@example.com") == b"OK example.com/new/",
+          "a mailmapctl commit is visible to the next query")
+
+
+def test_framing():
+    s = connect()
+    s.sendall(netstring(b"domains example.com") + netstring(b"mailboxes user@example.com"))
+    check(read_reply(s) == b"OK example.com" and read_reply(s) == b"OK example.com/user/",
+          "pipelined requests answered in order")
+    for byte in netstring(b"mailboxes user@example.com"):
+        s.sendall(bytes([byte]))
+    check(read_reply(s) == b"OK example.com/user/", "request sent byte by byte")
+    s.close()
+    key_at = b"mailboxes " + b"k" * (MAX_REQUEST - len(b"mailboxes "))
+    check(ask(key_at) == b"NOTFOUND ", "request of exactly max_request bytes answered")
+    for name, data, want in [
+            ("over max_request", netstring(key_at + b"k"), b"PERM request too long"),
+            ("huge length field", b"99999999999999999999999:", b"PERM request too long"),
+            ("non-digit length", b"1x:abc,", b"PERM malformed netstring"),
+            ("missing comma", b"3:abc;", b"PERM malformed netstring")]:
+        s = connect()
+        s.sendall(data)
+        reply = read_reply(s)
+        check(reply == want and closed(s), f"{name}: {reply!r} then closed")
+        s.close()
+
+
+def test_clients():
+    half = connect()
+    half.sendall(b"26:mailboxes user@exa")
+    gone = connect()
+    gone.sendall(b"26:mailboxes use")
+    gone.close()
+    check(ask(b"domains example.com") == b"OK example.com",
+          "others answered while one client sends half a request and one left mid-request")
+    check(closed(half, 6), "half a request: closed at the idle timeout")
+    idle = connect()
+    t0 = time.monotonic()
+    check(closed(idle, 6) and 2 <= time.monotonic() - t0 <= 5.5, "idle connection closed after idle_timeout (3s)")
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_many_idle(proc):
+    before = rss_kb(proc.pid)
+    conns = [connect() for _ in range(1000)]
+    check(ask(b"domains example.com") == b"OK example.com", "answered with 1000 idle connections open")
+    grown = rss_kb(proc.pid) - before
+    check(grown < 16 * 1024, f"1000 idle connections cost {grown} kB of memory")
+    extra = [connect() for _ in range(15)]  # past max_connections = 1010
+    refused = sum(1 for s in extra if closed(s, 1))
+    check(refused >= 5, f"{refused} connections past max_connections refused")
+    for s in conns + extra:
+        s.close()
+    time.sleep(0.5)
+    check(ask(b"domains example.com") == b"OK example.com", "answered after they all left")
+
+
+def test_reload(proc):
+    write_config(maps='maps = ["domains"];')
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check(ask(b"mailboxes user@example.com").startswith(b"PERM map not served"),
+          "SIGHUP applied the new maps list")
+    with open(CONF, "a") as f:
+        f.write("bogus = 1;\n")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check(ask(b"domains example.com") == b"OK example.com", "a bad configuration keeps the old one")
+    check("reload refused" in open(LOG).read(), "the refusal is logged")
+    write_config()
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check(ask(b"mailboxes user@example.com") == b"OK example.com/user/", "reload back")
+
+
+def test_identity(proc):
+    uid = [l for l in open(f"/proc/{proc.pid}/status") if l.startswith("Uid:")][0].split()[1:]
+    if os.geteuid() == 0:
+        check(all(int(u) == pwd.getpwnam("mailmap").pw_uid for u in uid),
+              f"privileges dropped to mailmap (uids {uid})")
+        with open(CONF) as f:
+            text = f.read()
+        with open(CONF + ".root", "w") as f:
+            f.write(text.replace('user = "mailmap"', 'user = ""'))
+        r = subprocess.run([MAILMAPD, "--config", CONF + ".root", "--foreground"],
+                           capture_output=True, text=True, timeout=10)
+        check(r.returncode != 0 and "refusing to run as root" in r.stderr, "refuses to serve as root")
+    r = subprocess.run([MAILMAPD, "--config", CONF, "--check-config"], capture_output=True, text=True)
+    check(r.returncode == 0, "--check-config accepts the configuration")
+
+
+def main():
+    prepare()
+    write_config()
+    proc = start()
+    try:
+        test_answers()
+        test_framing()
+        test_clients()
+        test_many_idle(proc)
+        test_reload(proc)
+        test_identity(proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            status = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = "killed"
+    check(status == 0, f"SIGTERM stops cleanly (exit {status})")
+    check(not os.path.exists(SOCK), "socket removed at exit")
+    if FAILS:
+        print("  log tail:\n" + open(LOG).read()[-2000:])
+    print("  all checks passed" if not FAILS else f"  {len(FAILS)} checks failed")
+    sys.exit(1 if FAILS else 0)
+
+
+main()
