@@ -77,14 +77,26 @@ static const char *fields_set_text(struct arena *arena,
 	return text;
 }
 
+/* Sized first: appending item by item would copy the text n times. */
 static const char *fields_list_text(struct arena *arena,
 				    const struct strlist *list)
 {
-	const char *text = "";
+	size_t len = 0;
+	char *text, *p;
 
 	for (size_t i = 0; i < list->count; i++)
-		text = arena_printf(arena, "%s%s%s", text, i != 0 ? ", " : "",
-				    list->items[i]);
+		len += strlen(list->items[i]) + 2;
+	p = text = arena_alloc(arena, len + 1);
+	for (size_t i = 0; i < list->count; i++) {
+		size_t n = strlen(list->items[i]);
+		if (i != 0) {
+			memcpy(p, ", ", 2);
+			p += 2;
+		}
+		memcpy(p, list->items[i], n);
+		p += n;
+	}
+	*p = '\0';
 	return text;
 }
 
@@ -95,7 +107,12 @@ static const char *fields_uint_text(const struct field_desc *field,
 	case FT_BOOL:
 		return value != 0 ? "yes" : "no";
 	case FT_ENUM:
-		return field->enum_names[value];
+		/* A newer writer's value may have no name here: a number. */
+		for (uint64_t i = 0; field->enum_names[i] != NULL; i++) {
+			if (i == value)
+				return field->enum_names[i];
+		}
+		break;
 	case FT_SET:
 		return fields_set_text(arena, field->enum_names,
 				       (unsigned)value);

@@ -180,9 +180,12 @@ static int parse_offer(const struct fields_env *env,
 	return 0;
 }
 
+/* LDH labels; the last one not all digits (RFC 3696 2), so that a mistyped
+ * IPv4 address ("10.0.0.256") is not taken for a name. */
 static bool fields_is_hostname(const char *text)
 {
 	size_t label = 0, len = strlen(text);
+	bool digits = true;
 
 	if (len == 0 || len > NAMES_DOMAIN_MAX)
 		return false;
@@ -191,15 +194,17 @@ static bool fields_is_hostname(const char *text)
 			if (label == 0 || p[-1] == '-')
 				return false;
 			label = 0;
+			digits = true;
 		} else if (isalnum((unsigned char)*p) ||
 			   (*p == '-' && label != 0)) {
 			if (++label > NAMES_LABEL_MAX)
 				return false;
+			digits = digits && isdigit((unsigned char)*p);
 		} else {
 			return false;
 		}
 	}
-	return label != 0 && text[len - 1] != '-';
+	return label != 0 && text[len - 1] != '-' && !digits;
 }
 
 static int parse_host(const struct fields_env *env,
@@ -445,6 +450,17 @@ static int fields_days_in_month(int year, int month)
 	return month == 2 && leap ? 29 : days[month - 1];
 }
 
+/* Does text have the shape of pattern, 'd' standing for one digit? */
+static bool fields_shape(const char *text, const char *pattern)
+{
+	for (; *pattern != '\0'; text++, pattern++) {
+		if (*pattern == 'd' ? !isdigit((unsigned char)*text)
+				    : *text != *pattern)
+			return false;
+	}
+	return *text == '\0';
+}
+
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]Z", UTC. */
 static int fields_parse_time(const char *text, uint64_t *value_r)
 {
@@ -452,6 +468,11 @@ static int fields_parse_time(const char *text, uint64_t *value_r)
 	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
 	size_t len = strlen(text);
 
+	/* sscanf alone would take " 1" or "+1" for a two-digit field */
+	if (!fields_shape(text, "dddd-dd-dd") &&
+	    !fields_shape(text, "dddd-dd-ddTdd:ddZ") &&
+	    !fields_shape(text, "dddd-dd-ddTdd:dd:ddZ"))
+		return -1;
 	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
 		return -1;
 	if (len != 10 &&
@@ -619,16 +640,10 @@ static int fields_list_find(const struct strlist *list, const char *item)
 	return -1;
 }
 
-static void fields_list_append(struct arena *arena, struct strlist *list,
-			       const char *item)
+/* The array has room: fields_apply_list sized it for every word. */
+static void fields_list_append(struct strlist *list, const char *item)
 {
-	const char **items =
-	    arena_alloc(arena, (list->count + 1) * sizeof(*items));
-
-	if (list->count != 0)
-		memcpy(items, list->items, list->count * sizeof(*items));
-	items[list->count++] = item;
-	list->items = items;
+	list->items[list->count++] = item;
 }
 
 static void fields_list_remove(struct strlist *list, size_t index)
@@ -670,7 +685,7 @@ static int fields_list_item(const struct fields_env *env,
 		}
 		fields_list_remove(list, (size_t)index);
 	} else if (index < 0) {
-		fields_list_append(env->arena, list, item);
+		fields_list_append(list, item);
 	} else if (assign->op == ASSIGN_ADD) {
 		*error_r =
 		    arena_printf(env->arena, "%s is already in the list", item);
@@ -685,18 +700,18 @@ static int fields_apply_list(const struct fields_env *env,
 {
 	struct strlist *list = RECORD_FIELD(rec, assign->field, struct strlist);
 	char *copy = arena_strdup(env->arena, assign->text);
+	/* One array for the result, with room for every word of the text
+	 * (at most (len + 1) / 2 of them): growing it per item would cost
+	 * quadratic memory. It is also the copy on write: the record may
+	 * share its old array with another. */
+	size_t keep = assign->op == ASSIGN_SET ? 0 : list->count;
+	const char **items = arena_alloc(
+	    env->arena, (keep + (strlen(copy) + 1) / 2 + 1) * sizeof(*items));
 
-	if (assign->op == ASSIGN_SET) {
-		list->count = 0;
-		list->items = NULL;
-	} else if (list->count != 0) {
-		/* Copy on write: the record may share the array with another.
-		 */
-		const char **items =
-		    arena_alloc(env->arena, list->count * sizeof(*items));
-		memcpy(items, list->items, list->count * sizeof(*items));
-		list->items = items;
-	}
+	if (keep != 0)
+		memcpy(items, list->items, keep * sizeof(*items));
+	list->count = keep;
+	list->items = items;
 	for (char *save = NULL, *word = strtok_r(copy, ", \t", &save);
 	     word != NULL; word = strtok_r(NULL, ", \t", &save)) {
 		const char *item =

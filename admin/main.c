@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -100,6 +101,9 @@ int main(int argc, char **argv)
 
 	if (first < 0)
 		return CTL_INPUT;
+	/* Store files are shared with mailmapd's group (README: store
+	 * permissions); nothing is for other users. */
+	umask(007);
 	if (opts.help || first == argc) {
 		commands_help(first == argc && !opts.help ? stderr : stdout,
 			      NULL);

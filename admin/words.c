@@ -30,10 +30,6 @@ static int words_one(const char *line, size_t len, size_t *pos, char *out,
 
 	for (; i < len && (quote != 0 || !words_blank(line[i])); i++) {
 		char c = line[i];
-		if (c == '\0') {
-			*error_r = "NUL byte in line";
-			return -1;
-		}
 		if (quote == 0 && (c == '\'' || c == '"')) {
 			quote = c;
 		} else if (quote != 0 && c == quote) {
@@ -61,6 +57,12 @@ int words_split(struct arena *arena, const char *line, size_t len,
 	size_t pos = 0;
 	int argc = 0;
 
+	/* Checked up front: a NUL after a backslash or in a comment would
+	 * otherwise slip through and silently cut a word short. */
+	if (memchr(line, '\0', len) != NULL) {
+		*error_r = "NUL byte in line";
+		return -1;
+	}
 	while (pos < len) {
 		size_t n;
 		if (words_blank(line[pos])) {

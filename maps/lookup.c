@@ -96,6 +96,7 @@ struct lookup_req {
 /* Where an address key led (resolution steps 1-3). */
 struct lookup_resolved {
 	char address[NAMES_ADDRESS_MAX + 1]; /* the key of rec */
+	char extension[NAMES_LOCAL_MAX + 1]; /* "+tag" stripped in step 2 */
 	struct lookup_rec rec;		     /* the address record */
 	struct lookup_rec primary;	     /* the active primary domain */
 	bool domain_ok; /* the key's domain is ours and active */
@@ -413,8 +414,12 @@ static enum lookup_status lookup_try(struct lookup_req *req,
 	enum lookup_status st =
 	    lookup_get(req, STORE_ADDRESSES, lookup_cstr(address), &res->rec);
 
+	res->extension[0] = '\0';
 	if (st == LOOKUP_NOTFOUND &&
 	    names_strip_extension(address, req->ctx->delimiters, stripped)) {
+		size_t full = strcspn(address, "@"), kept = strcspn(stripped, "@");
+		memcpy(res->extension, address + kept, full - kept);
+		res->extension[full - kept] = '\0';
 		address = stripped;
 		st = lookup_get(req, STORE_ADDRESSES, lookup_cstr(address),
 				&res->rec);
@@ -562,6 +567,27 @@ static enum lookup_status lookup_mailboxes(struct lookup_req *req,
 
 /* ---- aliases --------------------------------------------------------- */
 
+/* An address of ours with the key's extension put back ("user+tag@d"),
+ * as Postfix's propagate_unmatched_extensions does for hash tables: the
+ * tag reaches Dovecot (Sieve), and cleanup stops at the self-mapping. */
+static void lookup_item_extended(struct lookup_req *req, struct lookup_str address,
+				 const char *extension)
+{
+	char buf[NAMES_ADDRESS_MAX + 1];
+	const char *at = memchr(address.data, '@', address.len);
+	size_t local = at != NULL ? (size_t)(at - address.data) : address.len;
+	size_t ext = strlen(extension);
+
+	if (ext == 0 || address.len + ext > NAMES_ADDRESS_MAX) {
+		lookup_item(&req->out, address);
+		return;
+	}
+	memcpy(buf, address.data, local);
+	memcpy(buf + local, extension, ext);
+	memcpy(buf + local + ext, address.data + local, address.len - local);
+	lookup_item(&req->out, (struct lookup_str){buf, address.len + ext});
+}
+
 /* A mailbox: itself, plus its forwarding targets; itself only when a copy
  * is kept or nothing is forwarded. No auto-reply address yet. */
 static enum lookup_status
@@ -578,7 +604,7 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	keep = lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
 	       !lookup_iter_next(&it, &target);
 	if (keep)
-		lookup_item(&req->out, lookup_cstr(res->address));
+		lookup_item_extended(req, lookup_cstr(res->address), res->extension);
 	lookup_iter_init(&it, &res->rec, forward);
 	while (lookup_iter_next(&it, &target))
 		lookup_item(&req->out, target);
@@ -594,7 +620,7 @@ static enum lookup_status lookup_alias_extra(struct lookup_req *req,
 	enum lookup_status st = lookup_mailbox(req, owner, &mailbox, &domain);
 
 	if (st == LOOKUP_FOUND)
-		lookup_item(&req->out, owner);
+		lookup_item_extended(req, owner, res->extension);
 	return st;
 }
 

@@ -127,7 +127,7 @@ static int store_mkdirs(const char *dir)
 			return -1;
 		*p = '/';
 	}
-	return mkdir(path, 0750) < 0 && errno != EEXIST ? -1 : 0;
+	return mkdir(path, 0770) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 static int store_env_init(struct store *store,
@@ -151,7 +151,7 @@ static int store_env_init(struct store *store,
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(store->env, map_size);
 	if (rc == 0)
-		rc = mdb_env_open(store->env, settings->dir, flags, 0640);
+		rc = mdb_env_open(store->env, settings->dir, flags, 0660);
 	if (rc != 0) {
 		*error_r = store_errorf("cannot open store %s: %s",
 					settings->dir, mdb_strerror(rc));
@@ -443,7 +443,7 @@ static int store_lock_writer(struct store *store, const char **error_r)
 		return STORE_OK;
 	if (store->lock_fd < 0) {
 		snprintf(path, sizeof(path), "%s/write.lock", store->dir);
-		store->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+		store->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
 		if (store->lock_fd < 0) {
 			*error_r = store_errorf("cannot open %s: %s", path,
 						strerror(errno));

@@ -40,7 +40,13 @@ count=$("$ctl_bin" --store "$work/store" mailbox list | tail -n +2 | wc -l)
 [ "$count" -eq 100000 ] || { echo "store has $count mailboxes, want 100000" >&2; exit 1; }
 
 : >"$work/add.ms"
+: >"$work/true.ms"
 for i in $(seq "$adds"); do
+	# The cost of starting any process here, for scale.
+	t0=$(now_ms)
+	/bin/true
+	t1=$(now_ms)
+	awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f\n", a - b}' >>"$work/true.ms"
 	t0=$(now_ms)
 	"$ctl_bin" --store "$work/store" mailbox add "extra$i@d7.example.com" offer=bench/basic
 	t1=$(now_ms)
@@ -49,4 +55,5 @@ done
 
 echo "batch of 100000 mailboxes (+100 domains, offer): median $(median <"$work/batch.ms") ms over $rounds rounds (all: $(sort -n "$work/batch.ms" | tr '\n' ' '))"
 echo "mailbox add into a 100000-mailbox store: median $(median <"$work/add.ms") ms over $adds calls (min $(sort -n "$work/add.ms" | head -1), max $(sort -n "$work/add.ms" | tail -1))"
+echo "starting /bin/true for scale: median $(median <"$work/true.ms") ms"
 echo "store size: $(du -sh "$work/store/config" | cut -f1)"

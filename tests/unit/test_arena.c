@@ -21,7 +21,8 @@ static bool is_aligned(const void *p)
 
 START_TEST(alloc_is_aligned)
 {
-	static const size_t sizes[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 100};
+	static const size_t sizes[] = {0,  1,  2,  3,  7,  8,
+				       15, 16, 17, 31, 33, 100};
 	struct arena arena;
 
 	arena_init(&arena, 256);
@@ -143,7 +144,8 @@ START_TEST(strndup_copies_and_terminates)
 	/* embedded NUL is copied; length is what was asked for */
 	char *d = arena_strndup(&arena, src, sizeof(src) - 1);
 	ck_assert_int_eq(memcmp(d, src, sizeof(src)), 0);
-	char *e = arena_strdup(&arena, "a string longer than the 32-byte chunk");
+	char *e =
+	    arena_strdup(&arena, "a string longer than the 32-byte chunk");
 	ck_assert_str_eq(e, "a string longer than the 32-byte chunk");
 	ck_assert_str_eq(a, "hello"); /* earlier strings untouched */
 	arena_deinit(&arena);
@@ -157,11 +159,12 @@ START_TEST(printf_formats_exactly)
 
 	arena_init(&arena, 64);
 	ck_assert_str_eq(arena_printf(&arena, "%s", ""), "");
-	ck_assert_str_eq(arena_printf(&arena, "%d-%s-%05.1f", -42, "x", 3.14159),
-			 "-42-x-003.1");
-	ck_assert_str_eq(arena_printf(&arena, "%llu",
-				      (unsigned long long)UINT64_MAX),
-			 "18446744073709551615");
+	ck_assert_str_eq(
+	    arena_printf(&arena, "%d-%s-%05.1f", -42, "x", 3.14159),
+	    "-42-x-003.1");
+	ck_assert_str_eq(
+	    arena_printf(&arena, "%llu", (unsigned long long)UINT64_MAX),
+	    "18446744073709551615");
 	memset(big, 'z', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	char *p = arena_printf(&arena, "<%s>", big);

@@ -20,11 +20,11 @@ struct field {
 };
 
 struct decoded {
-	int begin;	    /* codec_read_begin's result */
-	const char *error;  /* its message when it failed */
+	int begin;	   /* codec_read_begin's result */
+	const char *error; /* its message when it failed */
 	uint8_t type;
-	int end;	    /* 0 clean end, -1 corrupt */
-	size_t count;	    /* fields read before the end */
+	int end;      /* 0 clean end, -1 corrupt */
+	size_t count; /* fields read before the end */
 	struct field fields[MAX_FIELDS];
 };
 
@@ -43,8 +43,8 @@ static void decode(const void *data, size_t len, struct decoded *out)
 	if (len != 0)
 		memcpy(copy, data, len);
 	memset(out, 0, sizeof(*out));
-	out->begin = codec_read_begin(&reader, copy, len, &out->type,
-				      &out->error);
+	out->begin =
+	    codec_read_begin(&reader, copy, len, &out->type, &out->error);
 	if (out->begin < 0) {
 		ck_assert_ptr_nonnull(out->error);
 		free(copy);
@@ -158,8 +158,7 @@ START_TEST(bytes_exact_bytes_and_round_trip)
 	ck_assert_uint_eq(buf.len, 2 + 1 + c->varint_len + c->len + 3);
 	ck_assert_uint_eq(buf.data[2], 255);
 	ck_assert_int_eq(memcmp(buf.data + 3, c->varint, c->varint_len), 0);
-	ck_assert_int_eq(
-	    memcmp(buf.data + 3 + c->varint_len, text, c->len), 0);
+	ck_assert_int_eq(memcmp(buf.data + 3 + c->varint_len, text, c->len), 0);
 
 	decode(buf.data, buf.len, &d);
 	ck_assert_int_eq(d.begin, 0);
@@ -167,8 +166,8 @@ START_TEST(bytes_exact_bytes_and_round_trip)
 	ck_assert_uint_eq(d.count, 2);
 	ck_assert_uint_eq(d.fields[0].id, 255);
 	ck_assert_uint_eq(d.fields[0].len, c->len);
-	ck_assert_int_eq(
-	    memcmp(buf.data + d.fields[0].offset, text, c->len), 0);
+	ck_assert_int_eq(memcmp(buf.data + d.fields[0].offset, text, c->len),
+			 0);
 	ck_assert_uint_eq(d.fields[1].id, 1);
 	ck_assert_uint_eq(d.fields[1].len, 1);
 	codec_buf_deinit(&buf);
@@ -266,8 +265,9 @@ START_TEST(truncated_at_every_length)
 		ck_assert_msg(d.end == (boundary ? 0 : -1),
 			      "len %zu: end %d, want %d", len, d.end,
 			      boundary ? 0 : -1);
-		ck_assert_msg(d.count == fields, "len %zu: %zu fields, want %zu",
-			      len, d.count, fields);
+		ck_assert_msg(d.count == fields,
+			      "len %zu: %zu fields, want %zu", len, d.count,
+			      fields);
 	}
 	codec_buf_deinit(&buf);
 }
@@ -285,7 +285,9 @@ struct reader_case {
 };
 
 #define R(name, lit, err, end, fields)                                         \
-	{(name), (lit), sizeof(lit) - 1, (err), (end), (fields)}
+	{                                                                      \
+		(name), (lit), sizeof(lit) - 1, (err), (end), (fields)         \
+	}
 
 static const struct reader_case reader_cases[] = {
     R("no bytes", "", "record is truncated", 0, 0),
@@ -293,25 +295,36 @@ static const struct reader_case reader_cases[] = {
     R("empty record", "\x01\x05", NULL, 0, 0),
     R("newer format", "\x02\x05\x01\x01\x01",
       "record format is newer than this binary", 0, 0),
-    R("much newer format", "\xff\x05", "record format is newer than this binary",
-      0, 0),
+    R("much newer format", "\xff\x05",
+      "record format is newer than this binary", 0, 0),
     R("format 0", "\x00\x05", "record format version is unknown", 0, 0),
     R("one uint", "\x01\x05\x03\x01\x07", NULL, 0, 1),
     R("empty payload", "\x01\x05\x03\x00", NULL, 0, 1),
     R("two fields", "\x01\x05\x03\x01\x07\x04\x02hi", NULL, 0, 2),
-    R("unknown id kept going", "\x01\x05\xfe\x03" "abc\x01\x00", NULL, 0, 2),
+    R("unknown id kept going",
+      "\x01\x05\xfe\x03"
+      "abc\x01\x00",
+      NULL, 0, 2),
     R("non-minimal varint", "\x01\x05\x03\x82\x00hi", NULL, 0, 1),
     R("field id 0", "\x01\x05\x00\x00", NULL, -1, 0),
     R("field id 0 after a field", "\x01\x05\x03\x00\x00\x01x", NULL, -1, 1),
     R("id without length", "\x01\x05\x03", NULL, -1, 0),
     R("varint without its end", "\x01\x05\x03\x80", NULL, -1, 0),
-    R("length past the end", "\x01\x05\x03\x05" "ab", NULL, -1, 0),
-    R("length one past the end", "\x01\x05\x03\x03" "ab", NULL, -1, 0),
-    R("second length past the end", "\x01\x05\x03\x01x\x04\x7f" "abc", NULL,
-      -1, 1),
+    R("length past the end",
+      "\x01\x05\x03\x05"
+      "ab",
+      NULL, -1, 0),
+    R("length one past the end",
+      "\x01\x05\x03\x03"
+      "ab",
+      NULL, -1, 0),
+    R("second length past the end",
+      "\x01\x05\x03\x01x\x04\x7f"
+      "abc",
+      NULL, -1, 1),
     R("varint of five bytes", "\x01\x05\x03\x80\x80\x80\x80\x00", NULL, -1, 0),
-    R("varint of five bytes, all set",
-      "\x01\x05\x03\xff\xff\xff\xff\x0f", NULL, -1, 0),
+    R("varint of five bytes, all set", "\x01\x05\x03\xff\xff\xff\xff\x0f", NULL,
+      -1, 0),
     R("length above CODEC_FIELD_MAX", "\x01\x05\x03\x81\x80\x40", NULL, -1, 0),
     R("huge 4-byte length", "\x01\x05\x03\xff\xff\xff\x7f", NULL, -1, 0),
 };
@@ -331,8 +344,8 @@ START_TEST(reader_case_whole)
 	ck_assert_uint_eq(d.type, 5);
 	ck_assert_msg(d.end == c->end, "%s: end %d, want %d", c->name, d.end,
 		      c->end);
-	ck_assert_msg(d.count == c->fields, "%s: %zu fields, want %zu",
-		      c->name, d.count, c->fields);
+	ck_assert_msg(d.count == c->fields, "%s: %zu fields, want %zu", c->name,
+		      d.count, c->fields);
 }
 END_TEST
 
@@ -374,8 +387,8 @@ START_TEST(reader_case_random_corruption)
 				    (unsigned char)rand_r(&seed);
 		}
 		size_t len = c->len - (c->len != 0 ? (size_t)rand_r(&seed) %
-							  (c->len + 1) / 4
-						    : 0);
+							 (c->len + 1) / 4
+						   : 0);
 		decode(copy, len, &d); /* asserts the bounds itself */
 		if (d.begin == 0)
 			ck_assert(d.end == 0 || d.end == -1);
@@ -427,8 +440,9 @@ START_TEST(payload_uint_bounds)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t value = 777;
-		int ret = codec_payload_uint((const unsigned char *)cases[i].bytes,
-					     cases[i].len, &value);
+		int ret =
+		    codec_payload_uint((const unsigned char *)cases[i].bytes,
+				       cases[i].len, &value);
 		ck_assert_msg(ret == cases[i].ret, "case %zu: %d", i, ret);
 		if (ret == 0)
 			ck_assert_uint_eq(value, cases[i].value);
@@ -453,8 +467,7 @@ int main(void)
 	tcase_add_test(tc, unknown_ids_are_passed_over);
 	tcase_add_test(tc, truncated_at_every_length);
 	tcase_add_loop_test(tc, reader_case_whole, 0, N(reader_cases));
-	tcase_add_loop_test(tc, reader_case_one_byte_short, 0,
-			    N(reader_cases));
+	tcase_add_loop_test(tc, reader_case_one_byte_short, 0, N(reader_cases));
 	tcase_add_loop_test(tc, reader_case_random_corruption, 0,
 			    N(reader_cases));
 	tcase_add_test(tc, random_bytes_never_crash);

@@ -409,10 +409,13 @@ static const struct lookup_case cases[] = {
 	/* aliases: mailboxes map to themselves */
 	{ "aliases", K("user@example.com"), NULL, FOUND, "user@example.com" },
 	{ "aliases", K("USER@Example.COM"), NULL, FOUND, "user@example.com" },
+	/* the extension comes back on the mailbox (Sieve sees the tag) */
 	{ "aliases", K("user+tag@example.com"), NULL, FOUND,
-	  "user@example.com" },
+	  "user+tag@example.com" },
 	{ "aliases", K("user-tag@example.com"), "+-", FOUND,
-	  "user@example.com" },
+	  "user-tag@example.com" },
+	{ "aliases", K("user+a+b@example.com"), NULL, FOUND,
+	  "user+a+b@example.com" },
 	{ "aliases", K("first-last@example.com"), "+-", FOUND,
 	  "first-last@example.com" },
 	{ "aliases", K("auto@example.com"), NULL, FOUND, "auto@example.com" },
@@ -424,7 +427,7 @@ static const struct lookup_case cases[] = {
 	/* extra addresses: their mailbox, if it receives mail */
 	{ "aliases", K("extra@example.com"), NULL, FOUND, "user@example.com" },
 	{ "aliases", K("Extra+x@example.com"), NULL, FOUND,
-	  "user@example.com" },
+	  "user+x@example.com" },
 	{ "aliases", K("elsewhere@nocatch.org"), NULL, FOUND,
 	  "user@example.com" },
 	{ "aliases", K("offextra@example.com"), NULL, NOTFOUND, NULL },
@@ -438,7 +441,7 @@ static const struct lookup_case cases[] = {
 	/* alias domains rewrite only to existing addresses */
 	{ "aliases", K("user@alias.org"), NULL, FOUND, "user@example.com" },
 	{ "aliases", K("User+Tag@ALIAS.org"), NULL, FOUND,
-	  "user@example.com" },
+	  "user+tag@example.com" },
 	{ "aliases", K("extra@alias.org"), NULL, FOUND, "user@example.com" },
 	{ "aliases", K("user@alias-off.org"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("user@alias-dead.org"), NULL, NOTFOUND, NULL },

@@ -98,13 +98,15 @@ static void fill(const struct record_desc *desc, void *rec, int variant,
 			const char **items =
 			    arena_alloc(arena, n * sizeof(*items));
 			for (size_t j = 0; j < n; j++)
-				items[j] = arena_printf(arena, "%s-%zu@%d.org",
-							field->name, j, variant);
+				items[j] =
+				    arena_printf(arena, "%s-%zu@%d.org",
+						 field->name, j, variant);
 			list->count = n;
 			list->items = items;
 		} else {
-			*RECORD_FIELD(rec, field, const char *) = arena_printf(
-			    arena, "%s value %d \xc3\xa9", field->name, variant);
+			*RECORD_FIELD(rec, field, const char *) =
+			    arena_printf(arena, "%s value %d \xc3\xa9",
+					 field->name, variant);
 		}
 	}
 }
@@ -117,13 +119,11 @@ static void assert_same(const struct record_desc *desc, const void *want,
 		const struct field_desc *field = &desc->fields[i];
 
 		if (field_type_is_uint(field->type)) {
-			ck_assert_msg(get_uint(field, want) ==
-					  get_uint(field, got),
-				      "%s.%s: %llu, want %llu", desc->name,
-				      field->name,
-				      (unsigned long long)get_uint(field, got),
-				      (unsigned long long)get_uint(field,
-								   want));
+			ck_assert_msg(
+			    get_uint(field, want) == get_uint(field, got),
+			    "%s.%s: %llu, want %llu", desc->name, field->name,
+			    (unsigned long long)get_uint(field, got),
+			    (unsigned long long)get_uint(field, want));
 		} else if (field_type_is_list(field->type)) {
 			const struct strlist *a =
 			    RECORD_FIELD(want, field, const struct strlist);
@@ -281,8 +281,8 @@ START_TEST(other_type_is_refused)
 		const struct record_desc *other = record_desc_get(type_of(t));
 		void *out = garbage_rec(other, &arena);
 		const char *error = NULL;
-		int ret = decode_copy(other, buf.data, buf.len, &arena, out,
-				      &error);
+		int ret =
+		    decode_copy(other, buf.data, buf.len, &arena, out, &error);
 
 		if (other == desc) {
 			ck_assert_int_eq(ret, 0);
@@ -349,7 +349,8 @@ END_TEST
 START_TEST(absent_fields_decode_empty)
 {
 	const struct record_desc *desc = record_desc_get(type_of(_i));
-	unsigned char value[2] = {CODEC_FORMAT_VERSION, (unsigned char)desc->type};
+	unsigned char value[2] = {CODEC_FORMAT_VERSION,
+				  (unsigned char)desc->type};
 	struct arena arena;
 	const char *error = NULL;
 
@@ -374,9 +375,8 @@ START_TEST(absent_fields_decode_empty)
 	}
 	/* and an empty key */
 	out = garbage_rec(desc, &arena);
-	ck_assert_int_eq(record_decode(desc, "", 0, value, 2, &arena, out,
-				       &error),
-			 0);
+	ck_assert_int_eq(
+	    record_decode(desc, "", 0, value, 2, &arena, out, &error), 0);
 	ck_assert_str_eq(*RECORD_FIELD(out, &desc->fields[0], const char *),
 			 "");
 	arena_deinit(&arena);
@@ -402,9 +402,9 @@ START_TEST(newer_writer_extra_fields)
 	codec_put_uint(&buf, 201, UINT64_MAX);
 	codec_put_uint(&buf, 201, 1);
 	codec_put_bytes(&buf, 255, "", 0);
-	ck_assert_msg(decode_copy(desc, buf.data, buf.len, &arena, out,
-				  &error) == 0,
-		      "%s: %s", desc->name, error);
+	ck_assert_msg(
+	    decode_copy(desc, buf.data, buf.len, &arena, out, &error) == 0,
+	    "%s: %s", desc->name, error);
 	assert_same(desc, rec, out);
 	codec_buf_deinit(&buf);
 	arena_deinit(&arena);
@@ -426,16 +426,14 @@ START_TEST(oversized_uint_is_corrupt)
 	codec_put_bytes(&buf, port->id, "\x00\x00\x00\x00\x00\x00\x00\x00\x19",
 			9);
 	void *out = garbage_rec(desc, &arena);
-	ck_assert_int_eq(decode_copy(desc, buf.data, buf.len, &arena, out,
-				     &error),
-			 -1);
+	ck_assert_int_eq(
+	    decode_copy(desc, buf.data, buf.len, &arena, out, &error), -1);
 	ck_assert_str_eq(error, "record is corrupt");
 	/* 8 bytes with leading zeros are fine */
 	codec_begin(&buf, REC_SERVER);
 	codec_put_bytes(&buf, port->id, "\x00\x00\x00\x00\x00\x00\x00\x19", 8);
-	ck_assert_int_eq(decode_copy(desc, buf.data, buf.len, &arena, out,
-				     &error),
-			 0);
+	ck_assert_int_eq(
+	    decode_copy(desc, buf.data, buf.len, &arena, out, &error), 0);
 	ck_assert_uint_eq(((struct rec_server *)out)->lmtp_port, 25);
 	codec_buf_deinit(&buf);
 	arena_deinit(&arena);
@@ -462,9 +460,8 @@ START_TEST(truncated_at_every_length)
 	record_encode(desc, rec, &buf);
 	/* the field boundaries, found by the codec */
 	const char *error;
-	ck_assert_int_eq(codec_read_begin(&reader, buf.data, buf.len, &type,
-					  &error),
-			 0);
+	ck_assert_int_eq(
+	    codec_read_begin(&reader, buf.data, buf.len, &type, &error), 0);
 	bounds[nbounds++] = 2;
 	while (codec_read_next(&reader, &id, &payload, &plen) == 1)
 		bounds[nbounds++] = (size_t)(reader.pos - buf.data);
@@ -481,8 +478,8 @@ START_TEST(truncated_at_every_length)
 			ck_assert_int_eq(ret, -1);
 			ck_assert_str_eq(error, "record is truncated");
 		} else if (boundary) {
-			ck_assert_msg(ret == 0, "%s cut at %zu: %s",
-				      desc->name, len, error);
+			ck_assert_msg(ret == 0, "%s cut at %zu: %s", desc->name,
+				      len, error);
 			assert_usable(desc, out);
 		} else {
 			ck_assert_msg(ret == -1, "%s cut at %zu accepted",
@@ -557,9 +554,8 @@ START_TEST(list_order_and_empty_items)
 	codec_put_bytes(&buf, targets->id, "a@x.org", 7);
 	codec_put_bytes(&buf, targets->id, "", 0);
 	codec_put_bytes(&buf, targets->id, "c@x.org", 7);
-	ck_assert_int_eq(decode_copy(desc, buf.data, buf.len, &arena, &out,
-				     &error),
-			 0);
+	ck_assert_int_eq(
+	    decode_copy(desc, buf.data, buf.len, &arena, &out, &error), 0);
 	ck_assert_str_eq(out.address, KEY);
 	ck_assert_uint_eq(out.targets.count, 4);
 	ck_assert_str_eq(out.targets.items[0], "c@x.org");
@@ -590,8 +586,7 @@ int main(void)
 	tcase_add_loop_test(tc, newer_writer_extra_fields, 0, TYPE_COUNT);
 	tcase_add_test(tc, oversized_uint_is_corrupt);
 	tcase_add_loop_test(tc, truncated_at_every_length, 0, TYPE_COUNT);
-	tcase_add_loop_test(tc, random_corruption_never_crashes, 0,
-			    TYPE_COUNT);
+	tcase_add_loop_test(tc, random_corruption_never_crashes, 0, TYPE_COUNT);
 	tcase_add_test(tc, list_order_and_empty_items);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

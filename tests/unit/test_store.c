@@ -349,9 +349,8 @@ static int body_sticky(struct store_txn *txn, void *context)
 	struct sticky *s = context;
 	struct store_val val;
 
-	ck_assert_int_eq(store_put(txn, STORE_CUSTOMERS, "before", 6, "x", 1,
-				   0),
-			 STORE_OK);
+	ck_assert_int_eq(
+	    store_put(txn, STORE_CUSTOMERS, "before", 6, "x", 1, 0), STORE_OK);
 	ck_assert(!store_txn_failed(txn));
 	store_txn_fail(txn, STORE_PERMFAIL, "rule says no");
 	store_txn_fail(txn, STORE_TEMPFAIL, "a later failure is ignored");
@@ -397,10 +396,10 @@ static int body_put_new(struct store_txn *txn, void *context)
 {
 	struct put_new *p = context;
 
-	p->first = store_put(txn, STORE_SERVERS, "imap1", 5, "old", 3,
-			     STORE_PUT_NEW);
-	p->second = store_put(txn, STORE_SERVERS, "imap1", 5, "new", 3,
-			      STORE_PUT_NEW);
+	p->first =
+	    store_put(txn, STORE_SERVERS, "imap1", 5, "old", 3, STORE_PUT_NEW);
+	p->second =
+	    store_put(txn, STORE_SERVERS, "imap1", 5, "new", 3, STORE_PUT_NEW);
 	p->failed = store_txn_failed(txn);
 	p->third = store_put(txn, STORE_SERVERS, "imap2", 5, "two", 3, 0);
 	return 0;
@@ -412,7 +411,8 @@ START_TEST(put_new_and_exists)
 	const char *error = NULL;
 	struct put_new p;
 
-	ck_assert_int_eq(store_write(store, body_put_new, &p, &error), STORE_OK);
+	ck_assert_int_eq(store_write(store, body_put_new, &p, &error),
+			 STORE_OK);
 	ck_assert_int_eq(p.first, STORE_OK);
 	ck_assert_int_eq(p.second, STORE_EXISTS);
 	ck_assert(!p.failed); /* not sticky */
@@ -424,7 +424,8 @@ START_TEST(put_new_and_exists)
 	ck_assert_str_eq(v, "two");
 	free(v);
 	/* in a later transaction too */
-	ck_assert_int_eq(store_write(store, body_put_new, &p, &error), STORE_OK);
+	ck_assert_int_eq(store_write(store, body_put_new, &p, &error),
+			 STORE_OK);
 	ck_assert_int_eq(p.first, STORE_EXISTS);
 	ck_assert_int_eq(p.second, STORE_EXISTS);
 	ck_assert_int_eq(p.third, STORE_OK);
@@ -451,17 +452,17 @@ static int body_keys(struct store_txn *txn, void *context)
 	struct store_val val;
 
 	k->get_empty = store_get(txn, STORE_ADDRESSES, "", 0, &val);
-	k->get_long = store_get(txn, STORE_ADDRESSES, k->too_long, k->max + 1,
-				&val);
+	k->get_long =
+	    store_get(txn, STORE_ADDRESSES, k->too_long, k->max + 1, &val);
 	k->get_max = store_get(txn, STORE_ADDRESSES, k->longest, k->max, &val);
 	k->del_empty = store_del(txn, STORE_ADDRESSES, "", 0, NULL);
-	k->del_long = store_del(txn, STORE_ADDRESSES, k->too_long, k->max + 1,
-				NULL);
+	k->del_long =
+	    store_del(txn, STORE_ADDRESSES, k->too_long, k->max + 1, NULL);
 	k->count = 99;
 	k->count_long = store_count_dups(txn, STORE_REFS, k->too_long,
 					 k->max + 1, &k->count);
-	k->put_max = store_put(txn, STORE_ADDRESSES, k->longest, k->max, "v",
-			       1, 0);
+	k->put_max =
+	    store_put(txn, STORE_ADDRESSES, k->longest, k->max, "v", 1, 0);
 	k->failed_after_good = store_txn_failed(txn);
 	if (k->empty_key)
 		k->put_bad = store_put(txn, STORE_ADDRESSES, "", 0, "v", 1, 0);
@@ -502,7 +503,8 @@ START_TEST(empty_and_long_keys)
 		ck_assert_int_eq(k.put_bad, STORE_PERMFAIL);
 		ck_assert_str_eq(k.error, "key is empty or too long");
 		/* the whole transaction went, the good put too */
-		ck_assert_ptr_null(get(store, STORE_ADDRESSES, k.longest, NULL));
+		ck_assert_ptr_null(
+		    get(store, STORE_ADDRESSES, k.longest, NULL));
 		free(k.longest);
 		free(k.too_long);
 	}
@@ -580,9 +582,8 @@ END_TEST
 START_TEST(read_only_store_refuses_writes)
 {
 	struct store *store = must_open(true);
-	struct store_settings settings = {.dir = path,
-					  .kind = STORE_ENV_CONFIG,
-					  .read_only = true};
+	struct store_settings settings = {
+	    .dir = path, .kind = STORE_ENV_CONFIG, .read_only = true};
 	struct store *ro;
 	const char *error = NULL;
 
@@ -723,19 +724,19 @@ static int body_refs_read(struct store_txn *txn, void *context)
 	ck_assert_int_eq(refs_count(txn, REF_OFFER, "acme/basic", REF_MAILBOX,
 				    &r->mailboxes),
 			 STORE_OK);
-	ck_assert_int_eq(refs_count(txn, REF_OFFER, "acme/basic", REF_DOMAIN,
-				    &r->domains),
-			 STORE_OK);
-	ck_assert_int_eq(refs_count(txn, REF_OFFER, "acme/basic", REF_ALIAS,
-				    &r->aliases),
-			 STORE_OK);
-	ck_assert_int_eq(refs_count(txn, REF_OFFER, "nobody/none", REF_MAILBOX,
-				    &r->missing),
-			 STORE_OK);
+	ck_assert_int_eq(
+	    refs_count(txn, REF_OFFER, "acme/basic", REF_DOMAIN, &r->domains),
+	    STORE_OK);
+	ck_assert_int_eq(
+	    refs_count(txn, REF_OFFER, "acme/basic", REF_ALIAS, &r->aliases),
+	    STORE_OK);
+	ck_assert_int_eq(
+	    refs_count(txn, REF_OFFER, "nobody/none", REF_MAILBOX, &r->missing),
+	    STORE_OK);
 	r->any.stop_at = r->mailbox_only.stop_at = -1;
 	r->stopped.stop_at = 1;
-	r->each_any = refs_each(txn, REF_OFFER, "acme/basic", REF_ANY, collect,
-				&r->any);
+	r->each_any =
+	    refs_each(txn, REF_OFFER, "acme/basic", REF_ANY, collect, &r->any);
 	r->each_mailbox = refs_each(txn, REF_OFFER, "acme/basic", REF_MAILBOX,
 				    collect, &r->mailbox_only);
 	r->each_stopped = refs_each(txn, REF_OFFER, "acme/basic", REF_ANY,
@@ -761,16 +762,16 @@ static int body_refs_read(struct store_txn *txn, void *context)
 static int body_refs_del(struct store_txn *txn, void *context)
 {
 	(void)context;
-	ck_assert_int_eq(refs_del(txn, REF_OFFER, "acme/basic", REF_MAILBOX,
-				  "b@x.org"),
-			 STORE_OK);
+	ck_assert_int_eq(
+	    refs_del(txn, REF_OFFER, "acme/basic", REF_MAILBOX, "b@x.org"),
+	    STORE_OK);
 	/* a missing one is not an error, nor is a missing key */
-	ck_assert_int_eq(refs_del(txn, REF_OFFER, "acme/basic", REF_MAILBOX,
-				  "b@x.org"),
-			 STORE_OK);
-	ck_assert_int_eq(refs_del(txn, REF_OFFER, "no/such", REF_MAILBOX,
-				  "b@x.org"),
-			 STORE_OK);
+	ck_assert_int_eq(
+	    refs_del(txn, REF_OFFER, "acme/basic", REF_MAILBOX, "b@x.org"),
+	    STORE_OK);
+	ck_assert_int_eq(
+	    refs_del(txn, REF_OFFER, "no/such", REF_MAILBOX, "b@x.org"),
+	    STORE_OK);
 	ck_assert(!store_txn_failed(txn));
 	return 0;
 }
@@ -837,7 +838,8 @@ START_TEST(refs_kind_names)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_str_eq(refs_kind_name(cases[i].kind, 1), cases[i].one);
+		ck_assert_str_eq(refs_kind_name(cases[i].kind, 1),
+				 cases[i].one);
 		ck_assert_str_eq(refs_kind_name(cases[i].kind, 0),
 				 cases[i].many);
 		ck_assert_str_eq(refs_kind_name(cases[i].kind, 2),
