@@ -17,6 +17,7 @@
  * in with @include are parsed but not pre-scanned).
  */
 #include "config.h"
+#include "config_internal.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -40,8 +41,9 @@ enum kind {
 	KIND_BOOL,     /* bool */
 	KIND_UINT,     /* unsigned, min..max (max <= UINT_MAX) */
 	KIND_SIZE,     /* uint64_t bytes, "64M" or integer, min..max */
-	KIND_DURATION, /* unsigned seconds, "5m" or integer, max <= UINT_MAX */
+	KIND_DURATION, /* uint64_t seconds, "5m" or integer, min..max */
 	KIND_ENUM,     /* int, index into names[] */
+	KIND_FACILITY, /* int, config_facility_values[] of the name's index */
 };
 
 struct setting {
@@ -122,6 +124,34 @@ static const struct setting settings[] = {
 	{ "lookup.recipient_delimiter", KIND_STRING,
 	  FIELD(recipient_delimiter), "+", 0, 8, NULL, check_delimiter,
 	  "characters that start an address extension; \"\" = none" },
+	/* daemon: names and checks in config_daemon.c */
+	{ "daemon.user", KIND_STRING, FIELD(user),
+	  "mailmap", 0, CONFIG_ACCOUNT_MAX, NULL, config_check_account,
+	  "user mailmapd runs as after binding its sockets; \"\" = no change" },
+	{ "daemon.group", KIND_STRING, FIELD(group),
+	  "", 0, CONFIG_ACCOUNT_MAX, NULL, config_check_account,
+	  "group mailmapd runs as; \"\" = the user's group" },
+	{ "daemon.workers", KIND_UINT, FIELD(workers),
+	  "0", 0, 64, NULL, NULL,
+	  "worker threads; 0 = one per CPU core" },
+	{ "daemon.idle_timeout", KIND_DURATION, FIELD(idle_timeout),
+	  "300s", 1, 86400, NULL, NULL,
+	  "closes a connection that sent nothing for this long" },
+	{ "daemon.max_lifetime", KIND_DURATION, FIELD(max_lifetime),
+	  "0", 0, 604800, NULL, NULL,
+	  "closes any connection this old; 0 = never" },
+	{ "daemon.max_request", KIND_SIZE, FIELD(max_request),
+	  "64k", 1ULL << 10, 1ULL << 20, NULL, NULL,
+	  "longest request; a longer one closes the connection" },
+	{ "daemon.max_output", KIND_SIZE, FIELD(max_output),
+	  "1M", 64ULL << 10, 64ULL << 20, NULL, NULL,
+	  "unsent replies a connection may queue before it is closed" },
+	{ "daemon.log_facility", KIND_FACILITY, FIELD(log_facility),
+	  "mail", 0, 0, config_facility_names, NULL,
+	  "syslog facility of mailmapd's log lines" },
+	{ "daemon.log_level", KIND_ENUM, FIELD(log_level),
+	  "info", 0, 0, config_log_level_names, NULL,
+	  "least important log lines written: error, warning, info, debug" },
 };
 /* clang-format on */
 
@@ -291,7 +321,7 @@ static int parse_duration(const struct setting *def, const char *text,
 			 "a duration (use 300s, 5m, 2d...)", &value, reason,
 			 size) < 0)
 		return -1;
-	*(unsigned *)field = (unsigned)value;
+	*(uint64_t *)field = value; /* config.h: durations are uint64_t */
 	return 0;
 }
 
@@ -324,6 +354,19 @@ static int parse_enum(const struct setting *def, const char *text,
 					 i == 0 ? "" : ",", def->names[i]);
 	}
 	return -1;
+}
+
+/* A name of config_facility_names, stored as its syslog facility. */
+static int parse_facility(const struct setting *def, const char *text,
+			  const char *shown, void *field, char *reason,
+			  size_t size)
+{
+	int index;
+
+	if (parse_enum(def, text, shown, &index, reason, size) < 0)
+		return -1;
+	*(int *)field = config_facility_values[index];
+	return 0;
 }
 
 static bool has_control(const char *text)
@@ -392,6 +435,8 @@ static const struct kind_ops kinds[] = {
 			    parse_duration },
 	[KIND_ENUM] = { "a string", TYPE_BIT(CONFIG_TYPE_STRING), false,
 			parse_enum },
+	[KIND_FACILITY] = { "a string", TYPE_BIT(CONFIG_TYPE_STRING), false,
+			    parse_facility },
 };
 /* clang-format on */
 
@@ -559,6 +604,11 @@ static int walk_setting(const struct load *ld, const struct scope *scope,
 
 	if (def != NULL)
 		return apply_setting(ld, scope, def, path, s);
+	/* the list of groups has its own table: config_listeners.c */
+	if (scope->settings == settings &&
+	    strcmp(path, CONFIG_LISTENERS_PATH) == 0)
+		return config_listeners_load(ld->file, s, scope->base,
+					     ld->error_r);
 	if (!is_group_path(scope, path))
 		return load_fail(ld, s, "unknown %s \"%s\"",
 				 is_group ? "group" : "setting", path);
@@ -822,6 +872,7 @@ void config_free(struct config **config)
 		if (kinds[settings[i].kind].owns_string)
 			free(*(char **)((char *)*config + settings[i].offset));
 	}
+	config_listeners_free(*config);
 	free(*config);
 	*config = NULL;
 }

@@ -1,12 +1,12 @@
 /*
  * config.h - mailmapd.conf parsed into one typed, validated snapshot.
  *
- * The file is libconfig syntax (libconfig 1.5): one group per section,
- * "store", "passwords", "lookup". Every setting has a default; unknown
- * groups and settings, wrong value types and out-of-range values are
- * errors that name the file, the line and the setting. A loaded struct
- * config is never changed: a reload loads a new one and swaps it.
- * The documented sample is conf/mailmapd.conf.
+ * The file is libconfig syntax (libconfig 1.5): the groups "store",
+ * "passwords", "lookup" and "daemon", and the "listeners" list of groups.
+ * Every setting has a default; unknown groups and settings, wrong value types
+ * and out-of-range values are errors that name the file, the line and the
+ * setting. A loaded struct config is never changed: a reload loads a new one
+ * and swaps it. The documented sample is conf/mailmapd.conf.
  */
 #ifndef MAILMAP_CONFIG_H
 #define MAILMAP_CONFIG_H
@@ -21,28 +21,32 @@ enum config_password_scheme {
 	CONFIG_PW_BLF_CRYPT,
 };
 
-enum config_protocol { CONFIG_PROTO_SOCKETMAP, CONFIG_PROTO_POLICY, CONFIG_PROTO_DICT };
+enum config_protocol {
+	CONFIG_PROTO_SOCKETMAP,
+	CONFIG_PROTO_POLICY,
+	CONFIG_PROTO_DICT
+};
 
 /* A client network of a TCP listener's allow list. */
 struct config_network {
-	int family;              /* AF_INET or AF_INET6 */
-	unsigned char addr[16];  /* network address, host bits zero */
-	unsigned prefix;         /* 0..32 or 0..128 */
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network address, host bits zero */
+	unsigned prefix;	/* 0..32 or 0..128 */
 };
 
 /* One entry of the "listeners" list. Exactly one of path and address. */
 struct config_listener {
-	int protocol;            /* enum config_protocol */
-	char *path;              /* unix socket path, or NULL */
-	char *address;           /* "127.0.0.1:10040", "[::1]:10040", or NULL */
-	char *owner;             /* unix: socket owner, "" = the daemon's user */
-	char *group;             /* unix: socket group, "" = the daemon's group */
-	unsigned mode;           /* unix: socket mode, default 0666 */
-	char **maps;             /* names served; map_count 0 = all */
+	int protocol;  /* enum config_protocol */
+	char *path;    /* unix socket path, or NULL */
+	char *address; /* "127.0.0.1:10040", "[::1]:10040", or NULL */
+	char *owner;   /* unix: socket owner, "" = the daemon's user */
+	char *group;   /* unix: socket group, "" = the daemon's group */
+	unsigned mode; /* unix: socket mode, default 0666 */
+	char **maps;   /* names served; map_count 0 = all */
 	size_t map_count;
 	struct config_network *allow; /* tcp: clients allowed */
-	size_t allow_count;      /* default 127.0.0.0/8 and ::1/128 */
-	unsigned max_connections; /* default 1000 */
+	size_t allow_count;	      /* default 127.0.0.0/8 and ::1/128 */
+	unsigned max_connections;     /* default 1000 */
 };
 
 struct config {
@@ -55,16 +59,16 @@ struct config {
 	/* [lookup] */
 	char *recipient_delimiter; /* lookup.recipient_delimiter, "" = none */
 	/* [daemon] */
-	char *user;            /* daemon.user: privileges dropped to it */
-	char *group;           /* daemon.group: "" = the user's group */
+	char *user;	       /* daemon.user: privileges dropped to it */
+	char *group;	       /* daemon.group: "" = the user's group */
 	unsigned workers;      /* daemon.workers: threads, 0 = one per core */
 	uint64_t idle_timeout; /* daemon.idle_timeout: seconds, default 300 */
 	uint64_t max_lifetime; /* daemon.max_lifetime: seconds, 0 = none */
 	uint64_t max_request;  /* daemon.max_request: bytes, default 64k */
 	uint64_t max_output;   /* daemon.max_output: bytes per connection, 1M */
-	int log_facility;      /* daemon.log_facility: syslog facility, LOG_MAIL */
-	int log_level;         /* daemon.log_level: enum log_level order:
-				  error, warning, info (default), debug */
+	int log_facility; /* daemon.log_facility: syslog facility, LOG_MAIL */
+	int log_level;	  /* daemon.log_level: enum log_level order:
+			     error, warning, info (default), debug */
 	/* [listeners] */
 	struct config_listener *listeners;
 	size_t listener_count;

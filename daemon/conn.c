@@ -25,7 +25,7 @@ struct conn {
 	struct listener *listener;
 	struct snapshot *snapshot; /* the configuration it was accepted under */
 	struct event *lifetime;
-	bool closing;   /* flush the output, then close */
+	bool closing;	/* flush the output, then close */
 	bool throttled; /* reading stopped until the output drains */
 	char peer[64];
 	struct conn *prev, *next; /* the worker's connections */
@@ -107,10 +107,11 @@ static void conn_process(struct conn *conn)
 	while (!conn->closing && evbuffer_get_length(in) != 0) {
 		size_t len = evbuffer_get_length(in);
 		size_t want = len < limit ? len : limit;
-		const char *data = (const char *)evbuffer_pullup(in, (ssize_t)want);
+		const char *data =
+		    (const char *)evbuffer_pullup(in, (ssize_t)want);
 		struct proto_request request;
-		enum proto_frame r = proto->frame(data, want, config->max_request,
-						  &request);
+		enum proto_frame r =
+		    proto->frame(data, want, config->max_request, &request);
 
 		if (r == PROTO_NEED_MORE && len < limit)
 			return;
@@ -162,9 +163,11 @@ static void conn_on_event(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if ((what & BEV_EVENT_TIMEOUT) != 0)
-		log_debug("conn %llu: idle timeout", (unsigned long long)conn->id);
+		log_debug("conn %llu: idle timeout",
+			  (unsigned long long)conn->id);
 	else if ((what & BEV_EVENT_ERROR) != 0)
-		log_debug("conn %llu: socket error", (unsigned long long)conn->id);
+		log_debug("conn %llu: socket error",
+			  (unsigned long long)conn->id);
 	conn_free(conn);
 }
 
@@ -186,8 +189,8 @@ static void conn_start_timers(struct conn *conn, const struct config *config)
 	if (config->max_lifetime == 0)
 		return;
 	struct timeval life = {(time_t)config->max_lifetime, 0};
-	conn->lifetime = evtimer_new(worker_base(conn->worker), conn_on_lifetime,
-				     conn);
+	conn->lifetime =
+	    evtimer_new(worker_base(conn->worker), conn_on_lifetime, conn);
 	evtimer_add(conn->lifetime, &life);
 }
 

@@ -95,7 +95,8 @@ static int listener_bind_unix(struct listener *listener,
 	/* A socket left by a previous run; never remove anything else. */
 	if (lstat(conf->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(conf->path);
-	listener->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	listener->fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listener->fd < 0 ||
 	    bind(listener->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return listener_fail(error_r, "cannot bind", conf->path);
@@ -105,8 +106,8 @@ static int listener_bind_unix(struct listener *listener,
 }
 
 /* "127.0.0.1:10040" or "[::1]:10040" -> a socket address. */
-static int listener_parse_address(const char *text,
-				  struct sockaddr_storage *ss, socklen_t *len_r)
+static int listener_parse_address(const char *text, struct sockaddr_storage *ss,
+				  socklen_t *len_r)
 {
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon = strrchr(text, ':');
@@ -125,7 +126,9 @@ static int listener_parse_address(const char *text,
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)port);
 		*len_r = sizeof(*sin6);
-		return inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) == 1 ? 0 : -1;
+		return inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) == 1
+			   ? 0
+			   : -1;
 	}
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	sin->sin_family = AF_INET;
@@ -144,14 +147,18 @@ static int listener_bind_tcp(struct listener *listener,
 
 	if (listener_parse_address(conf->address, &ss, &len) < 0) {
 		errno = EINVAL;
-		return listener_fail(error_r, "bad listen address", conf->address);
+		return listener_fail(error_r, "bad listen address",
+				     conf->address);
 	}
-	listener->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	listener->fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listener->fd < 0 ||
-	    setsockopt(listener->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(listener->fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		       sizeof(one)) < 0 ||
 	    bind(listener->fd, (struct sockaddr *)&ss, len) < 0)
 		return listener_fail(error_r, "cannot bind", conf->address);
-	snprintf(listener->name, sizeof(listener->name), "inet:%s", conf->address);
+	snprintf(listener->name, sizeof(listener->name), "inet:%s",
+		 conf->address);
 	return 0;
 }
 
@@ -174,7 +181,8 @@ int listener_open(const struct config_listener *conf, size_t index,
 	ret = conf->path != NULL ? listener_bind_unix(listener, conf, error_r)
 				 : listener_bind_tcp(listener, conf, error_r);
 	if (ret == 0 && listen(listener->fd, LISTENER_BACKLOG) < 0)
-		ret = listener_fail(error_r, "cannot listen on", listener->name);
+		ret =
+		    listener_fail(error_r, "cannot listen on", listener->name);
 	if (ret < 0) {
 		listener_close(&listener);
 		return -1;
@@ -233,7 +241,8 @@ static bool listener_str_eq(const char *a, const char *b)
 bool listener_same_socket(const struct config_listener *a,
 			  const struct config_listener *b)
 {
-	return a->protocol == b->protocol && listener_str_eq(a->path, b->path) &&
+	return a->protocol == b->protocol &&
+	       listener_str_eq(a->path, b->path) &&
 	       listener_str_eq(a->address, b->address);
 }
 
@@ -262,7 +271,8 @@ static bool listener_allowed(const struct config_listener *conf,
 		return true;
 	}
 	if (family == AF_INET) {
-		addr = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
+		addr = (const unsigned char *)&((const struct sockaddr_in *)ss)
+			   ->sin_addr;
 	} else {
 		addr = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
 		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {

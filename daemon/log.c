@@ -64,12 +64,13 @@ void log_limited(const char *fmt, ...)
 	long second = atomic_load(&log_limit_second);
 	va_list ap;
 
-	if (second != now && atomic_compare_exchange_strong(&log_limit_second,
-							    &second, now)) {
+	if (second != now &&
+	    atomic_compare_exchange_strong(&log_limit_second, &second, now)) {
 		int suppressed = atomic_exchange(&log_suppressed, 0);
 		atomic_store(&log_limit_count, 0);
 		if (suppressed > 0)
-			log_warning("%d similar messages suppressed", suppressed);
+			log_warning("%d similar messages suppressed",
+				    suppressed);
 	}
 	if (atomic_fetch_add(&log_limit_count, 1) >= LOG_LIMITED_PER_SECOND) {
 		atomic_fetch_add(&log_suppressed, 1);

@@ -12,7 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG
+};
 
 #define LOG_SANITIZED_MAX 128 /* bytes of client input quoted in a line */
 
@@ -21,14 +26,14 @@ void log_open(bool to_stderr, int facility, enum log_level level);
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Like log_msg at warning level, rate-limited across the process. */
 void log_limited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes a printable, truncated copy of client bytes into buf (at least
  * LOG_SANITIZED_MAX * 4 + 4 bytes) and returns it. */
 const char *log_sanitize(char *buf, const void *data, size_t len);
 
-#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_error(...)	 log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_info(...)                                                          \
 	do {                                                                   \

@@ -28,9 +28,11 @@ static int check_config(const char *path)
 
 static int usage(FILE *out, int status)
 {
-	fprintf(out, "usage: mailmapd [--config FILE] [--foreground] [--check-config]\n"
-		     "  default configuration: %s\n",
-		CONFIG_DEFAULT_PATH);
+	fprintf(
+	    out,
+	    "usage: mailmapd [--config FILE] [--foreground] [--check-config]\n"
+	    "  default configuration: %s\n",
+	    CONFIG_DEFAULT_PATH);
 	return status;
 }
 
@@ -51,7 +53,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--help") == 0)
 			return usage(stdout, 0);
 		else {
-			fprintf(stderr, "mailmapd: unknown option %s\n", argv[i]);
+			fprintf(stderr, "mailmapd: unknown option %s\n",
+				argv[i]);
 			return usage(stderr, 1);
 		}
 	}

@@ -34,8 +34,8 @@ enum netstring_result netstring_decode(const char *data, size_t len,
 
 size_t netstring_prefix(char *out, size_t payload_len)
 {
-	return (size_t)snprintf(out, NETSTRING_DIGITS_MAX + 2, "%zu:",
-				payload_len);
+	return (size_t)snprintf(out, NETSTRING_DIGITS_MAX + 2,
+				"%zu:", payload_len);
 }
 
 size_t netstring_frame_size(size_t payload_len)

@@ -17,8 +17,8 @@
 #define NETSTRING_DIGITS_MAX 20
 
 enum netstring_result {
-	NETSTRING_NEED_MORE, /* no complete frame yet */
-	NETSTRING_FRAME,     /* one frame: payload and bytes used are set */
+	NETSTRING_NEED_MORE,  /* no complete frame yet */
+	NETSTRING_FRAME,      /* one frame: payload and bytes used are set */
 	NETSTRING_ERR_FORMAT, /* not a netstring: non-digit, no ':' or ',' */
 	NETSTRING_ERR_SIZE,   /* declared length above the maximum */
 };

@@ -28,7 +28,8 @@ static int privileges_become(const struct passwd *pw, const char *group,
 		struct group *gr = getgrnam(group);
 		if (gr == NULL) {
 			errno = ENOENT;
-			return privileges_fail(error_r, "unknown group %s: %s", group);
+			return privileges_fail(error_r, "unknown group %s: %s",
+					       group);
 		}
 		gid = gr->gr_gid;
 	}
@@ -49,7 +50,8 @@ int privileges_drop(const char *user, const char *group, const char **error_r)
 		pw = getpwnam(user);
 		if (pw == NULL) {
 			errno = ENOENT;
-			return privileges_fail(error_r, "unknown user %s: %s", user);
+			return privileges_fail(error_r, "unknown user %s: %s",
+					       user);
 		}
 		if (privileges_become(pw, group, error_r) < 0)
 			return -1;

@@ -13,15 +13,15 @@ struct conn;
 
 enum proto_frame {
 	PROTO_NEED_MORE,  /* no complete request buffered yet */
-	PROTO_REQUEST,    /* one request: see struct proto_request */
+	PROTO_REQUEST,	  /* one request: see struct proto_request */
 	PROTO_ERR_FORMAT, /* the bytes are not this protocol */
-	PROTO_ERR_SIZE,   /* a request above the size limit */
+	PROTO_ERR_SIZE,	  /* a request above the size limit */
 };
 
 struct proto_request {
 	const char *data; /* the request's content, inside the input */
 	size_t len;
-	size_t used;      /* input bytes the request took, framing included */
+	size_t used; /* input bytes the request took, framing included */
 };
 
 struct proto {

@@ -20,10 +20,10 @@
 #include "worker.h"
 
 static const char *const socketmap_words[] = {
-	[LOOKUP_FOUND] = "OK ",
-	[LOOKUP_NOTFOUND] = "NOTFOUND ",
-	[LOOKUP_TEMPFAIL] = "TEMP ",
-	[LOOKUP_PERMFAIL] = "PERM ",
+    [LOOKUP_FOUND] = "OK ",
+    [LOOKUP_NOTFOUND] = "NOTFOUND ",
+    [LOOKUP_TEMPFAIL] = "TEMP ",
+    [LOOKUP_PERMFAIL] = "PERM ",
 };
 
 static enum proto_frame socketmap_frame(const char *data, size_t len,
@@ -68,8 +68,8 @@ static void socketmap_log(struct conn *conn, const char *map, size_t map_len,
 		  log_sanitize(clean, key, key_len), socketmap_words[status]);
 }
 
-static void socketmap_lookup(struct conn *conn, const char *map,
-			     size_t map_len, const char *key, size_t key_len,
+static void socketmap_lookup(struct conn *conn, const char *map, size_t map_len,
+			     const char *key, size_t key_len,
 			     struct lookup_answer *answer)
 {
 	const struct config *config = snapshot_config(conn_snapshot(conn));
@@ -96,21 +96,25 @@ static int socketmap_handle(struct conn *conn,
 	const struct config *config = snapshot_config(conn_snapshot(conn));
 	const char *space = memchr(request->data, ' ', request->len);
 	struct lookup_answer answer = {LOOKUP_NOTFOUND, NULL, 0};
-	size_t map_len = space != NULL ? (size_t)(space - request->data)
-				       : request->len;
+	size_t map_len =
+	    space != NULL ? (size_t)(space - request->data) : request->len;
 	const char *key = space != NULL ? space + 1 : "";
 	size_t key_len = space != NULL ? request->len - map_len - 1 : 0;
 	static const char not_served[] = "map not served on this listener";
 
-	if (!listener_serves(conn_listener(conn), config, request->data, map_len)) {
+	if (!listener_serves(conn_listener(conn), config, request->data,
+			     map_len)) {
 		answer.status = LOOKUP_PERMFAIL;
 		answer.value = (char *)not_served;
 		answer.len = sizeof(not_served) - 1;
 	} else {
-		socketmap_lookup(conn, request->data, map_len, key, key_len, &answer);
+		socketmap_lookup(conn, request->data, map_len, key, key_len,
+				 &answer);
 	}
-	socketmap_log(conn, request->data, map_len, key, key_len, answer.status);
-	socketmap_reply(conn, answer.status, answer.value != NULL ? answer.value : "",
+	socketmap_log(conn, request->data, map_len, key, key_len,
+		      answer.status);
+	socketmap_reply(conn, answer.status,
+			answer.value != NULL ? answer.value : "",
 			answer.status == LOOKUP_NOTFOUND ? 0 : answer.len);
 	worker_request_end(conn_worker(conn));
 	return 0;
@@ -126,8 +130,8 @@ static void socketmap_reject(struct conn *conn, enum proto_frame error)
 }
 
 const struct proto proto_socketmap = {
-	.name = "socketmap",
-	.frame = socketmap_frame,
-	.handle = socketmap_handle,
-	.reject = socketmap_reject,
+    .name = "socketmap",
+    .frame = socketmap_frame,
+    .handle = socketmap_handle,
+    .reject = socketmap_reject,
 };

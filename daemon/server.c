@@ -87,8 +87,8 @@ static int server_open_listeners(struct server *server)
 	const struct config *config = server_config(server);
 	const char *error;
 
-	server->listeners = calloc(config->listener_count + 1,
-				   sizeof(*server->listeners));
+	server->listeners =
+	    calloc(config->listener_count + 1, sizeof(*server->listeners));
 	for (size_t i = 0; i < config->listener_count; i++) {
 		if (listener_open(&config->listeners[i], i,
 				  &server->listeners[i], &error) < 0) {
@@ -96,7 +96,8 @@ static int server_open_listeners(struct server *server)
 			return -1;
 		}
 		server->listener_count++;
-		log_info("listening on %s (%s)", listener_name(server->listeners[i]),
+		log_info("listening on %s (%s)",
+			 listener_name(server->listeners[i]),
 			 listener_proto(server->listeners[i])->name);
 	}
 	if (server->listener_count == 0) {
@@ -111,7 +112,7 @@ static int server_open_store(struct server *server)
 	const struct config *config = server_config(server);
 	char dir[4096];
 	struct store_settings settings = {
-		.dir = dir, .kind = STORE_ENV_CONFIG, .read_only = true};
+	    .dir = dir, .kind = STORE_ENV_CONFIG, .read_only = true};
 	const char *error;
 
 	snprintf(dir, sizeof(dir), "%s/config", config->store_dir);
@@ -125,8 +126,9 @@ static int server_open_store(struct server *server)
 static unsigned server_worker_count(const struct config *config)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned count = config->workers != 0 ? config->workers
-					      : (cores > 0 ? (unsigned)cores : 1);
+	unsigned count = config->workers != 0
+			     ? config->workers
+			     : (cores > 0 ? (unsigned)cores : 1);
 
 	return count < SERVER_WORKERS_MAX ? count : SERVER_WORKERS_MAX;
 }
@@ -138,8 +140,9 @@ static int server_start_workers(struct server *server)
 
 	server->workers = calloc(count, sizeof(*server->workers));
 	for (unsigned i = 0; i < count; i++) {
-		if (worker_new(server, server->listeners, server->listener_count,
-			       &server->workers[i], &error) < 0) {
+		if (worker_new(server, server->listeners,
+			       server->listener_count, &server->workers[i],
+			       &error) < 0) {
 			log_error("worker %u: %s", i, error);
 			return -1;
 		}
@@ -164,7 +167,8 @@ static const char *server_restart_needed(const struct config *old,
 	if (old->listener_count != new->listener_count)
 		return "the listeners changed";
 	for (size_t i = 0; i < old->listener_count; i++) {
-		if (!listener_same_socket(&old->listeners[i], &new->listeners[i]))
+		if (!listener_same_socket(&old->listeners[i],
+					  &new->listeners[i]))
 			return "the listeners changed";
 	}
 	if (!server_str_eq(old->store_dir, new->store_dir))
@@ -184,14 +188,16 @@ static void server_reload(struct server *server)
 	const char *why;
 
 	if (config_load(server->config_path, &config, &error) < 0) {
-		log_error("reload refused, keeping the running configuration: %s",
-			  error);
+		log_error(
+		    "reload refused, keeping the running configuration: %s",
+		    error);
 		free(error);
 		return;
 	}
 	why = server_restart_needed(server_config(server), config);
 	if (why != NULL) {
-		log_error("reload refused, keeping the running configuration: %s (restart mailmapd)",
+		log_error("reload refused, keeping the running configuration: "
+			  "%s (restart mailmapd)",
 			  why);
 		config_free(&config);
 		return;
@@ -242,8 +248,8 @@ static int server_serve(struct server *server)
 	if (started < 0)
 		return -1;
 	for (int i = 0; i < 3; i++) {
-		events[i] = evsignal_new(server->base, signals[i], server_on_signal,
-					 server);
+		events[i] = evsignal_new(server->base, signals[i],
+					 server_on_signal, server);
 		event_add(events[i], NULL);
 	}
 	log_info("ready: %zu workers", server->worker_count);
@@ -275,7 +281,8 @@ static void server_raise_fd_limit(void)
 {
 	struct rlimit limit;
 
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+	    limit.rlim_cur < limit.rlim_max) {
 		limit.rlim_cur = limit.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &limit);
 	}

@@ -41,8 +41,8 @@ static void worker_accept_one(struct accept_slot *slot, int fd,
 	char peer[64];
 	const char *why;
 
-	if (listener_admit(slot->listener, snapshot_config(snapshot), addr, peer,
-			   sizeof(peer), &why)) {
+	if (listener_admit(slot->listener, snapshot_config(snapshot), addr,
+			   peer, sizeof(peer), &why)) {
 		conn_new(slot->worker, slot->listener, fd, peer);
 	} else {
 		log_limited("%s: refused a connection from %s: %s",
@@ -65,7 +65,8 @@ static void worker_on_accept(evutil_socket_t lfd, short what, void *arg)
 		if (fd < 0) {
 			/* Another worker took it, or the process is out of
 			 * descriptors: the event fires again later. */
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
 				log_limited("%s: accept: %s",
 					    listener_name(slot->listener),
 					    strerror(errno));
@@ -100,8 +101,9 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		struct accept_slot *slot = &worker->slots[i];
 		slot->worker = worker;
 		slot->listener = listeners[i];
-		slot->event = event_new(worker->base, listener_fd(listeners[i]),
-					EV_READ | EV_PERSIST, worker_on_accept, slot);
+		slot->event =
+		    event_new(worker->base, listener_fd(listeners[i]),
+			      EV_READ | EV_PERSIST, worker_on_accept, slot);
 		event_add(slot->event, NULL);
 	}
 	*worker_r = worker;

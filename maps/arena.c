@@ -113,6 +113,9 @@ char *arena_printf(struct arena *arena, const char *fmt, ...)
 
 	char probe[1];
 
+	/* GCC 12 under -fsanitize=undefined warns of a NULL format otherwise */
+	if (fmt == NULL)
+		abort();
 	va_start(ap, fmt);
 	len = vsnprintf(probe, sizeof(probe), fmt, ap);
 	va_end(ap);

@@ -417,7 +417,8 @@ static enum lookup_status lookup_try(struct lookup_req *req,
 	res->extension[0] = '\0';
 	if (st == LOOKUP_NOTFOUND &&
 	    names_strip_extension(address, req->ctx->delimiters, stripped)) {
-		size_t full = strcspn(address, "@"), kept = strcspn(stripped, "@");
+		size_t full = strcspn(address, "@"),
+		       kept = strcspn(stripped, "@");
 		memcpy(res->extension, address + kept, full - kept);
 		res->extension[full - kept] = '\0';
 		address = stripped;
@@ -570,7 +571,8 @@ static enum lookup_status lookup_mailboxes(struct lookup_req *req,
 /* An address of ours with the key's extension put back ("user+tag@d"),
  * as Postfix's propagate_unmatched_extensions does for hash tables: the
  * tag reaches Dovecot (Sieve), and cleanup stops at the self-mapping. */
-static void lookup_item_extended(struct lookup_req *req, struct lookup_str address,
+static void lookup_item_extended(struct lookup_req *req,
+				 struct lookup_str address,
 				 const char *extension)
 {
 	char buf[NAMES_ADDRESS_MAX + 1];
@@ -604,7 +606,8 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	keep = lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
 	       !lookup_iter_next(&it, &target);
 	if (keep)
-		lookup_item_extended(req, lookup_cstr(res->address), res->extension);
+		lookup_item_extended(req, lookup_cstr(res->address),
+				     res->extension);
 	lookup_iter_init(&it, &res->rec, forward);
 	while (lookup_iter_next(&it, &target))
 		lookup_item(&req->out, target);
@@ -906,4 +909,24 @@ void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
 	else if (st == LOOKUP_FOUND && req.out.len == 0)
 		st = LOOKUP_NOTFOUND; /* "OK " is a Postfix config error */
 	lookup_set_answer(&req, st, answer);
+}
+
+enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
+				  size_t key_len, struct lookup_target *target)
+{
+	struct lookup_req req = {ctx, {0}, NULL};
+	struct lookup_resolved res;
+	enum lookup_status st = lookup_resolve(&req, key, key_len, true, &res);
+
+	target->domain_ours = res.domain_ok;
+	target->type = 0;
+	if (st != LOOKUP_FOUND)
+		return st;
+	target->type = res.rec.type;
+	strcpy(target->address, res.address);
+	target->record.data = res.rec.data;
+	target->record.len = res.rec.len;
+	target->domain.data = res.primary.data;
+	target->domain.len = res.primary.len;
+	return LOOKUP_FOUND;
 }

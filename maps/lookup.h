@@ -32,6 +32,8 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "names.h"
+#include "records.h"
 #include "store.h"
 
 enum lookup_status {
@@ -69,5 +71,20 @@ extern const char *const lookup_map_names[];
 void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
 		      size_t map_len, const char *key, size_t key_len,
 		      struct lookup_answer *answer);
+
+/* Where an address leads for the policy checks: the same resolution as
+ * the maps (exact, without extension, alias domain; no catch-all). */
+struct lookup_target {
+	enum record_type type; /* REC_MAILBOX, REC_EXTRA, REC_ALIAS */
+	char address[NAMES_ADDRESS_MAX + 1]; /* the record's key */
+	struct store_val record; /* borrowed until the snapshot ends */
+	struct store_val domain; /* the active primary domain's record */
+	bool domain_ours;	 /* the key's domain is ours and active */
+};
+
+/* FOUND with target filled; NOTFOUND (target->domain_ours still says
+ * whether the domain is ours); TEMPFAIL when the store cannot answer. */
+enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
+				  size_t key_len, struct lookup_target *target);
 
 #endif

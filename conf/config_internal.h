@@ -1,0 +1,66 @@
+/*
+ * config_internal.h - what the files of the configuration module share:
+ * config.c (the settings[] table and the file walker), config_daemon.c
+ * (names and checks behind the "daemon" rows of that table),
+ * config_listeners.c (the "listeners" list) and config_net.c (socket
+ * addresses and client networks). Users of the configuration include
+ * config.h only.
+ */
+#ifndef MAILMAP_CONFIG_INTERNAL_H
+#define MAILMAP_CONFIG_INTERNAL_H
+
+#include <libconfig.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* User and group names: daemon.user, daemon.group, listeners[N].owner and
+   listeners[N].group (useradd(8) allows 32; leave room for NSS names). */
+#define CONFIG_ACCOUNT_MAX 64
+
+/* The root setting parsed by config_listeners.c instead of settings[]. */
+#define CONFIG_LISTENERS_PATH "listeners"
+
+/* daemon.log_facility: names (NULL-terminated) and, at the same index, the
+   syslog(3) facility each stands for. */
+extern const char *const config_facility_names[];
+extern const int config_facility_values[];
+
+/* daemon.log_level: names in the order of enum log_level (daemon/log.h),
+   so the index is the level; NULL-terminated. */
+extern const char *const config_log_level_names[];
+
+/* NULL if value may name a user or group, else why not (control
+   characters and spaces are refused; whether it exists is checked when
+   mailmapd starts). */
+const char *config_check_account(const char *value);
+
+/* Loads the "listeners" setting s (a list of groups) of file into
+   config->listeners; 0, or -1 with a malloc'ed "file:line: listeners[N].key:
+   reason" in *error_r (NULL only when out of memory). On error, what was
+   loaded stays in config for config_listeners_free(). */
+int config_listeners_load(const char *file, const config_setting_t *s,
+			  struct config *config, char **error_r);
+
+/* Frees config->listeners and everything they own; leaves none. */
+void config_listeners_free(struct config *config);
+
+/* A TCP listening address, parsed. */
+struct config_address {
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network byte order; IPv4 in the first 4 */
+	unsigned port;		/* 1..65535 */
+};
+
+/* Parses "IPv4:port" or "[IPv6]:port" (addresses only, no host names);
+   0, or -1 with a reason naming text in reason[size]. */
+int config_address_parse(const char *text, struct config_address *addr_r,
+			 char *reason, size_t size);
+
+/* Parses a client network "addr/prefix", or a bare address (a host
+   route, /32 or /128), whose host bits are zero; 0, or -1 with a reason
+   naming text in reason[size]. */
+int config_network_parse(const char *text, struct config_network *net_r,
+			 char *reason, size_t size);
+
+#endif
