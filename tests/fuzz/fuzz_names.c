@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char out[NAMES_ADDRESS_MAX + 1], stripped[NAMES_ADDRESS_MAX + 1];
 	const char *error;
 
-	if (names_address_normalize((const char *)data, size, out, &error) == 0) {
+	if (names_address_normalize((const char *)data, size, out, &error) ==
+	    0) {
 		if (strlen(out) > NAMES_ADDRESS_MAX)
 			abort();
 		names_strip_extension(out, "+-", stripped);

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *payload;
 		size_t len, used;
 		enum netstring_result r =
-			netstring_decode(p, size, 1000, &payload, &len, &used);
+		    netstring_decode(p, size, 1000, &payload, &len, &used);
 		if (r != NETSTRING_FRAME)
 			break;
 		if (used > size || payload + len > p + size || len > 1000)

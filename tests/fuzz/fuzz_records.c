@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int type = 1; type < REC_TYPE_COUNT; type++) {
 		const struct record_desc *desc = record_desc_get(type);
 		if (desc->size <= sizeof(rec))
-			record_decode(desc, "key", 3, data, size, &arena, rec, &error);
+			record_decode(desc, "key", 3, data, size, &arena, rec,
+				      &error);
 		arena_reset(&arena);
 	}
 	arena_deinit(&arena);

@@ -23,12 +23,13 @@ struct frame_case {
 #define W(s) s, sizeof(s) - 1
 
 static const struct frame_case frames[] = {
-	{W("0:,"), "", 0},
-	{W("3:abc,"), "abc", 3},
-	{W("004:OK x,"), "OK x", 4},
-	{W("34:virtual-mailboxes user@example.com,"), "virtual-mailboxes user@example.com", 34},
-	{W("5:a\0b,c,"), "a\0b,c", 5},
-	{W("6:a:b,c:,"), "a:b,c:", 6},
+    {W("0:,"), "", 0},
+    {W("3:abc,"), "abc", 3},
+    {W("004:OK x,"), "OK x", 4},
+    {W("34:virtual-mailboxes user@example.com,"),
+     "virtual-mailboxes user@example.com", 34},
+    {W("5:a\0b,c,"), "a\0b,c", 5},
+    {W("6:a:b,c:,"), "a:b,c:", 6},
 };
 
 /* Feeds a stream in chunks of the given sizes, as a connection would
@@ -49,8 +50,8 @@ static size_t feed(const char *wire, size_t len, const size_t *chunks,
 		for (;;) {
 			const char *payload;
 			size_t plen, used;
-			enum netstring_result r =
-				netstring_decode(buf, have, MAX, &payload, &plen, &used);
+			enum netstring_result r = netstring_decode(
+			    buf, have, MAX, &payload, &plen, &used);
 			if (r == NETSTRING_NEED_MORE)
 				break;
 			ck_assert_int_eq(r, NETSTRING_FRAME);
@@ -90,7 +91,8 @@ START_TEST(frames_whole_bytewise_random)
 		size_t chunks[7];
 		for (size_t c = 0; c < 7; c++)
 			chunks[c] = 1 + (size_t)random() % 9;
-		ck_assert_uint_eq(feed(stream, slen, chunks, 7, got, &nframes), elen);
+		ck_assert_uint_eq(feed(stream, slen, chunks, 7, got, &nframes),
+				  elen);
 		ck_assert_int_eq(memcmp(got, expect, elen), 0);
 	}
 }
@@ -103,30 +105,32 @@ START_TEST(errors)
 		size_t len;
 		enum netstring_result want;
 	} cases[] = {
-		{W("x:abc,"), NETSTRING_ERR_FORMAT},
-		{W(":abc,"), NETSTRING_ERR_FORMAT},
-		{W("3 :abc,"), NETSTRING_ERR_FORMAT},
-		{W("-3:abc,"), NETSTRING_ERR_FORMAT},
-		{W("3:abcd"), NETSTRING_ERR_FORMAT}, /* missing comma */
-		{W("3:abc;"), NETSTRING_ERR_FORMAT},
-		{W("100001:"), NETSTRING_ERR_SIZE},
-		{W("100001"), NETSTRING_ERR_SIZE}, /* refused before the ':' */
-		{W("99999999999999999999999:"), NETSTRING_ERR_SIZE},
-		{W("000000000000000000003:abc,"), NETSTRING_ERR_FORMAT}, /* > 20 digits */
-		{W("100000:"), NETSTRING_NEED_MORE},
-		{W("3:ab"), NETSTRING_NEED_MORE},
-		{W("3:abc"), NETSTRING_NEED_MORE},
-		{W("12"), NETSTRING_NEED_MORE},
-		{W(""), NETSTRING_NEED_MORE},
+	    {W("x:abc,"), NETSTRING_ERR_FORMAT},
+	    {W(":abc,"), NETSTRING_ERR_FORMAT},
+	    {W("3 :abc,"), NETSTRING_ERR_FORMAT},
+	    {W("-3:abc,"), NETSTRING_ERR_FORMAT},
+	    {W("3:abcd"), NETSTRING_ERR_FORMAT}, /* missing comma */
+	    {W("3:abc;"), NETSTRING_ERR_FORMAT},
+	    {W("100001:"), NETSTRING_ERR_SIZE},
+	    {W("100001"), NETSTRING_ERR_SIZE}, /* refused before the ':' */
+	    {W("99999999999999999999999:"), NETSTRING_ERR_SIZE},
+	    {W("000000000000000000003:abc,"),
+	     NETSTRING_ERR_FORMAT}, /* > 20 digits */
+	    {W("100000:"), NETSTRING_NEED_MORE},
+	    {W("3:ab"), NETSTRING_NEED_MORE},
+	    {W("3:abc"), NETSTRING_NEED_MORE},
+	    {W("12"), NETSTRING_NEED_MORE},
+	    {W(""), NETSTRING_NEED_MORE},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *payload;
 		size_t plen, used;
 		enum netstring_result r = netstring_decode(
-			cases[i].wire, cases[i].len, MAX, &payload, &plen, &used);
-		ck_assert_msg(r == cases[i].want, "case %zu (%s): got %d want %d",
-			      i, cases[i].wire, r, cases[i].want);
+		    cases[i].wire, cases[i].len, MAX, &payload, &plen, &used);
+		ck_assert_msg(r == cases[i].want,
+			      "case %zu (%s): got %d want %d", i, cases[i].wire,
+			      r, cases[i].want);
 	}
 }
 END_TEST
@@ -140,8 +144,9 @@ START_TEST(limit_is_inclusive)
 
 	memset(wire + n, 'k', MAX);
 	wire[n + MAX] = ',';
-	ck_assert_int_eq(netstring_decode(wire, n + MAX + 1, MAX, &payload, &plen, &used),
-			 NETSTRING_FRAME);
+	ck_assert_int_eq(
+	    netstring_decode(wire, n + MAX + 1, MAX, &payload, &plen, &used),
+	    NETSTRING_FRAME);
 	ck_assert_uint_eq(plen, MAX);
 	ck_assert_uint_eq(used, n + MAX + 1);
 	free(wire);
