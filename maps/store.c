@@ -744,8 +744,9 @@ int store_iter_next(struct store_iter *iter, struct store_val *key_r,
 		return 0;
 	if (rc != 0)
 		return store_txn_fail_rc(iter->txn, rc, "iterate");
-	if (k.mv_size < iter->prefix_len ||
-	    memcmp(k.mv_data, iter->prefix, iter->prefix_len) != 0)
+	if (iter->prefix_len != 0 &&
+	    (k.mv_size < iter->prefix_len ||
+	     memcmp(k.mv_data, iter->prefix, iter->prefix_len) != 0))
 		return 0;
 	key_r->data = k.mv_data;
 	key_r->len = k.mv_size;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "request.h"
 
@@ -22,11 +23,19 @@ static bool fuzz_inside(struct policy_str s, const char *start, size_t len)
 static void fuzz_parsed(const struct policy_request *req, const char *start,
 			size_t len)
 {
+	/* Present values and their domains point into the frame; absent
+	 * ones are empty. */
 	for (unsigned a = 0; a < POLICY_ATTR_COUNT; a++)
-		if (req->present[a] && !fuzz_inside(req->attrs[a], start, len))
+		if (req->present[a] ? !fuzz_inside(req->attrs[a], start, len)
+				    : req->attrs[a].len != 0)
 			abort();
-	if (!fuzz_inside(req->sender_domain, start, len) ||
-	    !fuzz_inside(req->recipient_domain, start, len))
+	if (req->present[POLICY_SENDER]
+		? !fuzz_inside(req->sender_domain, start, len)
+		: req->sender_domain.len != 0)
+		abort();
+	if (req->present[POLICY_RECIPIENT]
+		? !fuzz_inside(req->recipient_domain, start, len)
+		: req->recipient_domain.len != 0)
 		abort();
 	if (req->client_family != 0 && req->client_family != AF_INET &&
 	    req->client_family != AF_INET6)

@@ -7,16 +7,17 @@ seconds=${1:-20}
 out=$(mktemp -d "${TMPDIR:-/tmp}/mailmap-fuzz.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
-	-fno-sanitize-recover=undefined -Imaps -Idaemon)
+	-fno-sanitize-recover=undefined -Imaps -Idaemon -Ipolicy)
 maps=(maps/arena.c maps/codec.c maps/records.c maps/names.c)
 
 declare -A sources=(
 	[netstring]="daemon/netstring.c"
 	[records]="${maps[*]}"
 	[names]="maps/names.c"
+	[policy_request]="policy/request.c"
 )
 status=0
-for target in netstring records names; do
+for target in netstring records names policy_request; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" tests/fuzz/fuzz_$target.c ${sources[$target]} \
 		$(pkg-config --cflags --libs libidn2) -o "$out/$target"
