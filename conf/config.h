@@ -11,6 +11,7 @@
 #ifndef MAILMAP_CONFIG_H
 #define MAILMAP_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,33 @@ struct config_listener {
 	unsigned max_connections;     /* default 1000 */
 };
 
+/* What a policy check does when the store cannot answer it. */
+enum config_failure { CONFIG_FAIL_DEFER, CONFIG_FAIL_DUNNO };
+
+/* The "policy" group (design.md "Policy checks"). */
+struct config_policy {
+	bool greylisting;		/* policy.greylisting, default yes */
+	uint64_t greylist_delay;	/* seconds, default 300 */
+	uint64_t greylist_retry_window; /* seconds, default 2d */
+	uint64_t greylist_max_age;	/* seconds, default 35d */
+	unsigned greylist_ipv4_prefix;	/* default 24 */
+	unsigned greylist_ipv6_prefix;	/* default 64 */
+	unsigned greylist_awl_count;	/* passes before a client network is
+					   whitelisted, default 5, 0 = off */
+	bool greylist_header;		/* PREPEND X-Greylist on a pass, no */
+	struct config_network *whitelist_clients;
+	size_t whitelist_client_count;
+	char **whitelist_client_names; /* PCRE2 patterns as written */
+	void **whitelist_name_codes;   /* compiled pcre2_code *, same order */
+	size_t whitelist_client_name_count;
+	char **whitelist_recipients; /* normalised addresses or domains */
+	size_t whitelist_recipient_count;
+	int failure_accounts;	 /* enum config_failure, default defer */
+	int failure_send_rights; /* default defer */
+	int failure_greylisting; /* default dunno */
+	uint64_t sweep_interval; /* seconds between greylist sweeps, 10m */
+};
+
 struct config {
 	/* [store] */
 	char *store_dir;   /* store.dir: DIR/config and DIR/state, absolute */
@@ -69,6 +97,8 @@ struct config {
 	int log_facility; /* daemon.log_facility: syslog facility, LOG_MAIL */
 	int log_level;	  /* daemon.log_level: enum log_level order:
 			     error, warning, info (default), debug */
+	/* [policy] */
+	struct config_policy policy;
 	/* [listeners] */
 	struct config_listener *listeners;
 	size_t listener_count;

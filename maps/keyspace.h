@@ -40,10 +40,20 @@
  *   quota       address 0x00 "storage"  i64: bytes used (Dovecot quota dict)
  *   quota       address 0x00 "messages" i64: messages stored
  *   last_login  address                 u64: unix time of the last login
- *   greylist    (defined by the policy service)
+ *   greylist    'T' b net s r           triplet: u8 version (1), u8 flags
+ *                                       (1 = passed), u64 first, u64 last
+ *   greylist    'A' b net               auto-whitelisted client network:
+ *                                       u8 version (1), u32 count, u64 last
+ *
+ * greylist keys (policy/greylist.h): b = one FNV-1a byte of the rest of
+ * the key (256 ranges per tag, the sweeper's resumable unit); net = u8
+ * family (4|6), u8 prefix length, the masked address (4|16 bytes); s, r =
+ * normalised sender, lower-cased recipient, each u8 length (<= 240) then
+ * the bytes, or 0xff then 232 bytes and the u64 FNV-1a of the whole part.
+ * At most 502 bytes. Times are unix seconds; values are not codec records.
  *
  * Every lookup is a point read; only the admin tool scans (listing and
- * rule checks over refs).
+ * rule checks over refs), and mailmapd's greylist sweeper, range by range.
  */
 #ifndef MAILMAP_KEYSPACE_H
 #define MAILMAP_KEYSPACE_H

@@ -918,15 +918,17 @@ enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
 	struct lookup_resolved res;
 	enum lookup_status st = lookup_resolve(&req, key, key_len, true, &res);
 
-	target->domain_ours = res.domain_ok;
+	target->domain_ours = st != LOOKUP_TEMPFAIL && res.domain_ok;
 	target->type = 0;
+	if (target->domain_ours) {
+		target->domain.data = res.primary.data;
+		target->domain.len = res.primary.len;
+	}
 	if (st != LOOKUP_FOUND)
 		return st;
 	target->type = res.rec.type;
 	strcpy(target->address, res.address);
 	target->record.data = res.rec.data;
 	target->record.len = res.rec.len;
-	target->domain.data = res.primary.data;
-	target->domain.len = res.primary.len;
 	return LOOKUP_FOUND;
 }

@@ -1,0 +1,461 @@
+/*
+ * greylist_store: greylisting entries in the state environment; see
+ * greylist_store.h. All LMDB access goes through maps/store.h.
+ */
+#include "greylist_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct greylist_pending {
+	uint16_t key_len;
+	uint8_t value_len;
+	unsigned char key[GREYLIST_KEY_MAX];
+	unsigned char value[GREYLIST_VALUE_MAX];
+};
+
+struct greylist_queue {
+	size_t count;
+	size_t capacity;
+	struct greylist_pending items[];
+};
+
+/* Reads */
+
+static int greylist_store_value(struct store_txn *txn,
+				const struct greylist_key *key,
+				struct store_val *value_r)
+{
+	return store_get(txn, STORE_GREYLIST, key->data, key->len, value_r);
+}
+
+int greylist_store_get(struct store_txn *txn, const struct greylist_key *key,
+		       struct greylist_entry *entry_r)
+{
+	struct store_val value;
+	int ret = greylist_store_value(txn, key, &value);
+
+	if (ret != STORE_OK)
+		return ret;
+	return greylist_entry_decode(value.data, value.len, entry_r)
+		   ? STORE_OK
+		   : STORE_NOTFOUND;
+}
+
+int greylist_store_get_awl(struct store_txn *txn,
+			   const struct greylist_key *key,
+			   struct greylist_awl *awl_r)
+{
+	struct store_val value;
+	int ret = greylist_store_value(txn, key, &value);
+
+	if (ret != STORE_OK)
+		return ret;
+	return greylist_awl_decode(value.data, value.len, awl_r)
+		   ? STORE_OK
+		   : STORE_NOTFOUND;
+}
+
+/* The queue */
+
+struct greylist_queue *greylist_queue_new(size_t capacity)
+{
+	struct greylist_queue *queue;
+
+	if (capacity == 0)
+		capacity = GREYLIST_QUEUE_DEFAULT;
+	if (capacity < GREYLIST_QUEUE_RESERVE)
+		capacity = GREYLIST_QUEUE_RESERVE;
+	queue =
+	    malloc(sizeof(*queue) + capacity * sizeof(struct greylist_pending));
+	if (queue == NULL)
+		abort();
+	queue->count = 0;
+	queue->capacity = capacity;
+	return queue;
+}
+
+void greylist_queue_free(struct greylist_queue **queue)
+{
+	free(*queue);
+	*queue = NULL;
+}
+
+/* The slot holding key, or NULL. The key's bucket byte is a hash of the
+ * rest, so most mismatches end before memcmp(). */
+static struct greylist_pending *
+greylist_queue_slot(const struct greylist_queue *queue,
+		    const struct greylist_key *key)
+{
+	for (size_t i = 0; i < queue->count; i++) {
+		const struct greylist_pending *p = &queue->items[i];
+		if (p->key_len == key->len && p->key[1] == key->data[1] &&
+		    memcmp(p->key, key->data, key->len) == 0)
+			return (struct greylist_pending *)p;
+	}
+	return NULL;
+}
+
+static int greylist_queue_put_value(struct greylist_queue *queue,
+				    const struct greylist_key *key,
+				    const unsigned char *value,
+				    size_t value_len)
+{
+	struct greylist_pending *p = greylist_queue_slot(queue, key);
+
+	if (p == NULL) {
+		if (queue->count == queue->capacity)
+			return -1;
+		p = &queue->items[queue->count++];
+		p->key_len = (uint16_t)key->len;
+		memcpy(p->key, key->data, key->len);
+	}
+	p->value_len = (uint8_t)value_len;
+	memcpy(p->value, value, value_len);
+	return 0;
+}
+
+int greylist_queue_put(struct greylist_queue *queue,
+		       const struct greylist_key *key,
+		       const struct greylist_entry *entry)
+{
+	unsigned char value[GREYLIST_VALUE_MAX];
+	size_t len = greylist_entry_encode(entry, value);
+
+	return greylist_queue_put_value(queue, key, value, len);
+}
+
+int greylist_queue_put_awl(struct greylist_queue *queue,
+			   const struct greylist_key *key,
+			   const struct greylist_awl *awl)
+{
+	unsigned char value[GREYLIST_VALUE_MAX];
+	size_t len = greylist_awl_encode(awl, value);
+
+	return greylist_queue_put_value(queue, key, value, len);
+}
+
+bool greylist_queue_find(const struct greylist_queue *queue,
+			 const struct greylist_key *key,
+			 struct greylist_entry *entry_r)
+{
+	const struct greylist_pending *p = greylist_queue_slot(queue, key);
+
+	return p != NULL &&
+	       greylist_entry_decode(p->value, p->value_len, entry_r);
+}
+
+bool greylist_queue_find_awl(const struct greylist_queue *queue,
+			     const struct greylist_key *key,
+			     struct greylist_awl *awl_r)
+{
+	const struct greylist_pending *p = greylist_queue_slot(queue, key);
+
+	return p != NULL && greylist_awl_decode(p->value, p->value_len, awl_r);
+}
+
+bool greylist_queue_full(const struct greylist_queue *queue)
+{
+	return queue->capacity - queue->count < GREYLIST_QUEUE_RESERVE;
+}
+
+size_t greylist_queue_count(const struct greylist_queue *queue)
+{
+	return queue->count;
+}
+
+void greylist_queue_clear(struct greylist_queue *queue)
+{
+	queue->count = 0;
+}
+
+/* Flushing */
+
+/* Is the stored value of p's key newer than p's? Then p is a write from a
+ * stale snapshot (another worker flushed first). AWL entries merge. */
+static bool greylist_flush_merge(struct store_txn *txn,
+				 struct greylist_pending *p)
+{
+	struct greylist_key key = {.len = p->key_len};
+	struct greylist_entry old, new;
+	struct greylist_awl old_awl, new_awl;
+
+	memcpy(key.data, p->key, p->key_len);
+	if (p->key[0] == GREYLIST_TAG_AWL) {
+		if (greylist_store_get_awl(txn, &key, &old_awl) != STORE_OK ||
+		    !greylist_awl_decode(p->value, p->value_len, &new_awl))
+			return false;
+		if (old_awl.count > new_awl.count)
+			new_awl.count = old_awl.count;
+		if (old_awl.last > new_awl.last)
+			new_awl.last = old_awl.last;
+		p->value_len = (uint8_t)greylist_awl_encode(&new_awl, p->value);
+		return false;
+	}
+	return greylist_store_get(txn, &key, &old) == STORE_OK &&
+	       greylist_entry_decode(p->value, p->value_len, &new) &&
+	       old.last > new.last;
+}
+
+static int greylist_flush_body(struct store_txn *txn, void *context)
+{
+	struct greylist_queue *queue = context;
+
+	for (size_t i = 0; i < queue->count && !store_txn_failed(txn); i++) {
+		struct greylist_pending *p = &queue->items[i];
+		if (greylist_flush_merge(txn, p))
+			continue;
+		store_put(txn, STORE_GREYLIST, p->key, p->key_len, p->value,
+			  p->value_len, 0);
+	}
+	return 0;
+}
+
+int greylist_queue_flush(struct store *state, struct greylist_queue *queue,
+			 const char **error_r)
+{
+	int ret;
+
+	if (queue->count == 0)
+		return STORE_OK;
+	ret = store_write(state, greylist_flush_body, queue, error_r);
+	if (ret == STORE_OK)
+		queue->count = 0;
+	return ret;
+}
+
+/* The request path */
+
+static int greylist_lookup(struct store_txn *txn,
+			   const struct greylist_queue *queue,
+			   const struct greylist_key *key,
+			   struct greylist_entry *entry_r, bool *found_r)
+{
+	int ret;
+
+	*found_r = greylist_queue_find(queue, key, entry_r);
+	if (*found_r)
+		return STORE_OK;
+	ret = greylist_store_get(txn, key, entry_r);
+	*found_r = ret == STORE_OK;
+	return ret == STORE_NOTFOUND ? STORE_OK : ret;
+}
+
+static int greylist_lookup_awl(struct store_txn *txn,
+			       const struct greylist_queue *queue,
+			       const struct greylist_key *key,
+			       struct greylist_awl *awl_r, bool *found_r)
+{
+	int ret;
+
+	*found_r = greylist_queue_find_awl(queue, key, awl_r);
+	if (*found_r)
+		return STORE_OK;
+	ret = greylist_store_get_awl(txn, key, awl_r);
+	*found_r = ret == STORE_OK;
+	return ret == STORE_NOTFOUND ? STORE_OK : ret;
+}
+
+int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
+			 const struct greylist_settings *settings,
+			 const struct greylist_net *net, const char *sender,
+			 size_t sender_len, const char *recipient,
+			 size_t recipient_len, uint64_t now,
+			 struct greylist_result *result_r, const char **error_r)
+{
+	struct greylist_key awl_key, key;
+	struct greylist_awl awl;
+	struct greylist_entry entry;
+	bool have_awl = false, have_entry = false;
+	int ret = STORE_OK;
+
+	if (settings->enabled && greylist_queue_full(queue)) {
+		*error_r = "greylist queue is full (not flushed)";
+		return STORE_TEMPFAIL;
+	}
+	if (settings->enabled && settings->awl_clients > 0) {
+		greylist_awl_key(net, &awl_key);
+		ret =
+		    greylist_lookup_awl(txn, queue, &awl_key, &awl, &have_awl);
+	}
+	if (ret == STORE_OK && settings->enabled &&
+	    !greylist_awl_listed(settings, have_awl ? &awl : NULL, now)) {
+		greylist_triplet_key(net, sender, sender_len, recipient,
+				     recipient_len, &key);
+		ret = greylist_lookup(txn, queue, &key, &entry, &have_entry);
+	}
+	if (ret != STORE_OK) {
+		*error_r = store_txn_error(txn);
+		return ret;
+	}
+	greylist_check(settings, have_entry ? &entry : NULL,
+		       have_awl ? &awl : NULL, now, result_r);
+	/* Room for both was checked above. */
+	if (result_r->put_triplet)
+		greylist_queue_put(queue, &key, &result_r->triplet);
+	if (result_r->put_awl)
+		greylist_queue_put_awl(queue, &awl_key, &result_r->awl);
+	return STORE_OK;
+}
+
+/* Sweeping */
+
+struct greylist_sweep_ctx {
+	const struct greylist_settings *settings;
+	uint64_t now;
+	size_t max;		   /* deletions per transaction */
+	unsigned start;		   /* the first range */
+	unsigned next;		   /* out: where the next call starts */
+	size_t removed;		   /* out */
+	struct greylist_key *keys; /* max of them */
+};
+
+/* Is this row dead: expired, or not a value we can read? */
+static bool greylist_row_dead(const struct greylist_settings *settings,
+			      uint64_t now, const struct store_val *key,
+			      const struct store_val *value)
+{
+	const unsigned char *k = key->data;
+	struct greylist_entry entry;
+	struct greylist_awl awl;
+
+	if (k[0] == GREYLIST_TAG_AWL)
+		return !greylist_awl_decode(value->data, value->len, &awl) ||
+		       greylist_awl_expired(&awl, now, settings);
+	return !greylist_entry_decode(value->data, value->len, &entry) ||
+	       greylist_expired(&entry, now, settings);
+}
+
+/* Collects the dead keys of one range into ctx->keys. 1 when the range
+ * was scanned to its end, 0 when the keys buffer filled first, -1 on a
+ * store failure (sticky in txn). */
+static int greylist_sweep_range(struct store_txn *txn,
+				struct greylist_sweep_ctx *ctx, unsigned range,
+				size_t *n, size_t *scanned)
+{
+	unsigned char prefix[2] = {range < 256 ? GREYLIST_TAG_AWL
+					       : GREYLIST_TAG_TRIPLET,
+				   (unsigned char)(range & 0xff)};
+	struct store_iter iter;
+	struct store_val key, value;
+	int ret, finished = 1;
+
+	if (store_iter_open(txn, STORE_GREYLIST, prefix, sizeof(prefix),
+			    &iter) != STORE_OK)
+		return -1;
+	while ((ret = store_iter_next(&iter, &key, &value)) == 1) {
+		(*scanned)++;
+		if (key.len > GREYLIST_KEY_MAX ||
+		    !greylist_row_dead(ctx->settings, ctx->now, &key, &value))
+			continue;
+		if (*n == ctx->max) {
+			finished = 0;
+			break;
+		}
+		ctx->keys[*n].len = key.len;
+		memcpy(ctx->keys[*n].data, key.data, key.len);
+		(*n)++;
+	}
+	store_iter_close(&iter);
+	return ret < 0 ? -1 : finished;
+}
+
+/* One transaction: scan ranges from ctx->start until max dead keys are
+ * found or the scan budget is spent, then delete them. Depends only on
+ * ctx's inputs (store_write() may run it again). */
+static int greylist_sweep_body(struct store_txn *txn, void *context)
+{
+	struct greylist_sweep_ctx *ctx = context;
+	size_t n = 0, scanned = 0;
+	unsigned range = ctx->start;
+
+	while (range < GREYLIST_SWEEP_RANGES && n < ctx->max &&
+	       scanned < GREYLIST_SWEEP_SCAN * ctx->max) {
+		int ret = greylist_sweep_range(txn, ctx, range, &n, &scanned);
+		if (ret < 0)
+			return -1;
+		if (ret == 0)
+			break;
+		range++;
+	}
+	for (size_t i = 0; i < n; i++)
+		store_del(txn, STORE_GREYLIST, ctx->keys[i].data,
+			  ctx->keys[i].len, NULL);
+	ctx->removed = n;
+	ctx->next = range;
+	return 0;
+}
+
+int greylist_sweep(struct store *state,
+		   const struct greylist_settings *settings, uint64_t now,
+		   size_t max_per_txn, struct greylist_sweep *cursor,
+		   size_t *removed_r, const char **error_r)
+{
+	struct greylist_sweep_ctx ctx = {.settings = settings, .now = now};
+	int ret;
+
+	*removed_r = 0;
+	ctx.max = max_per_txn == 0 ? GREYLIST_SWEEP_DEFAULT : max_per_txn;
+	if (ctx.max > GREYLIST_SWEEP_MAX)
+		ctx.max = GREYLIST_SWEEP_MAX;
+	ctx.start = cursor->next < GREYLIST_SWEEP_RANGES ? cursor->next : 0;
+	ctx.keys = malloc(ctx.max * sizeof(*ctx.keys));
+	if (ctx.keys == NULL)
+		abort();
+	ret = store_write(state, greylist_sweep_body, &ctx, error_r);
+	free(ctx.keys);
+	if (ret != STORE_OK)
+		return ret;
+	*removed_r = ctx.removed;
+	cursor->next = ctx.next < GREYLIST_SWEEP_RANGES ? ctx.next : 0;
+	return ctx.next >= GREYLIST_SWEEP_RANGES ? 1 : 0;
+}
+
+/* Statistics */
+
+static void greylist_stats_row(const struct greylist_settings *settings,
+			       uint64_t now, const struct store_val *key,
+			       const struct store_val *value,
+			       struct greylist_stats *stats)
+{
+	const unsigned char *k = key->data;
+	struct greylist_entry entry;
+	struct greylist_awl awl;
+
+	stats->entries++;
+	if (greylist_row_dead(settings, now, key, value)) {
+		stats->expired++;
+		return;
+	}
+	if (k[0] == GREYLIST_TAG_AWL) {
+		greylist_awl_decode(value->data, value->len, &awl);
+		stats->networks++;
+		if (greylist_awl_listed(settings, &awl, now))
+			stats->whitelisted++;
+		return;
+	}
+	greylist_entry_decode(value->data, value->len, &entry);
+	stats->triplets++;
+	if (entry.passed)
+		stats->passed++;
+	else
+		stats->pending++;
+}
+
+int greylist_store_stats(struct store_txn *txn,
+			 const struct greylist_settings *settings, uint64_t now,
+			 struct greylist_stats *stats_r)
+{
+	struct store_iter iter;
+	struct store_val key, value;
+	int ret;
+
+	memset(stats_r, 0, sizeof(*stats_r));
+	ret = store_iter_open(txn, STORE_GREYLIST, NULL, 0, &iter);
+	if (ret != STORE_OK)
+		return ret;
+	while ((ret = store_iter_next(&iter, &key, &value)) == 1)
+		greylist_stats_row(settings, now, &key, &value, stats_r);
+	store_iter_close(&iter);
+	return ret < 0 ? ret : STORE_OK;
+}
