@@ -33,8 +33,10 @@ static const struct proto *listener_protocol(int protocol)
 	switch (protocol) {
 	case CONFIG_PROTO_SOCKETMAP:
 		return &proto_socketmap;
+	case CONFIG_PROTO_POLICY:
+		return &proto_policy;
 	default:
-		return NULL; /* policy and dict: later */
+		return NULL; /* dict: later */
 	}
 }
 

@@ -37,5 +37,6 @@ struct proto {
 };
 
 extern const struct proto proto_socketmap;
+extern const struct proto proto_policy;
 
 #endif

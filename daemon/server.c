@@ -11,8 +11,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "greylist.h"
+#include "greylist_store.h"
 #include "listener.h"
 #include "log.h"
 #include "privileges.h"
@@ -30,6 +33,8 @@ struct server {
 	pthread_mutex_t lock; /* guards current */
 	struct snapshot *current;
 	struct store *config_store;
+	struct store *state_store; /* when a policy listener needs it */
+	struct greylist_sweep sweep;
 	struct listener **listeners;
 	size_t listener_count;
 	struct worker **workers;
@@ -77,6 +82,11 @@ struct store *server_config_store(struct server *server)
 	return server->config_store;
 }
 
+struct store *server_state_store(struct server *server)
+{
+	return server->state_store;
+}
+
 static const struct config *server_config(const struct server *server)
 {
 	return server->current->config; /* main thread only */
@@ -118,6 +128,38 @@ static int server_open_store(struct server *server)
 	snprintf(dir, sizeof(dir), "%s/config", config->store_dir);
 	if (store_open(&settings, &server->config_store, &error) != STORE_OK) {
 		log_error("%s (create the store with mailmapctl first)", error);
+		return -1;
+	}
+	return 0;
+}
+
+static bool server_needs_state(const struct config *config)
+{
+	for (size_t i = 0; i < config->listener_count; i++) {
+		if (config->listeners[i].protocol == CONFIG_PROTO_POLICY)
+			return true;
+	}
+	return false;
+}
+
+/* The state environment is ours: created if missing, relaxed durability
+ * (synced once a second by server_on_sync). */
+static int server_open_state(struct server *server)
+{
+	const struct config *config = server_config(server);
+	char dir[4096];
+	struct store_settings settings = {.dir = dir,
+					  .kind = STORE_ENV_STATE,
+					  .map_size = config->map_size,
+					  .create = true,
+					  .nosync = true};
+	const char *error;
+
+	if (!server_needs_state(config))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/state", config->store_dir);
+	if (store_open(&settings, &server->state_store, &error) != STORE_OK) {
+		log_error("%s", error);
 		return -1;
 	}
 	return 0;
@@ -236,8 +278,75 @@ static void server_block_signals(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
+#define SERVER_SYNC_SECONDS  1
+#define SERVER_SWEEP_PER_TXN 256
+
+static void server_on_sync(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+	const char *error;
+
+	(void)fd;
+	(void)what;
+	if (store_sync(server->state_store, &error) != STORE_OK)
+		log_limited("%s", error);
+}
+
+/* Removes expired greylist entries in small transactions, one batch per
+ * tick of the main loop, until the table is done. */
+static void server_on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+	const struct config *config = server_config(server);
+	struct greylist_settings settings;
+	size_t removed = 0, total = 0;
+	const char *error;
+	int ret;
+
+	(void)fd;
+	(void)what;
+	greylist_settings_default(&settings);
+	settings.delay = config->policy.greylist_delay;
+	settings.retry_window = config->policy.greylist_retry_window;
+	settings.max_age = config->policy.greylist_max_age;
+	settings.ipv4_prefix = config->policy.greylist_ipv4_prefix;
+	settings.ipv6_prefix = config->policy.greylist_ipv6_prefix;
+	settings.awl_clients = config->policy.greylist_awl_count;
+	memset(&server->sweep, 0, sizeof(server->sweep));
+	do {
+		ret = greylist_sweep(server->state_store, &settings,
+				     (uint64_t)time(NULL), SERVER_SWEEP_PER_TXN,
+				     &server->sweep, &removed, &error);
+		total += removed;
+	} while (ret == 0);
+	if (ret < 0)
+		log_limited("greylist sweep: %s", error);
+	else if (total != 0)
+		log_info("greylist sweep: %zu expired entries removed", total);
+}
+
+/* The state timers run on the main thread, off the request path. */
+static void server_state_timers(struct server *server, struct event **sync_r,
+				struct event **sweep_r)
+{
+	uint64_t sweep = server_config(server)->policy.sweep_interval;
+	struct timeval sync_every = {SERVER_SYNC_SECONDS, 0};
+	struct timeval sweep_every = {(time_t)(sweep != 0 ? sweep : 600), 0};
+
+	*sync_r = *sweep_r = NULL;
+	if (server->state_store == NULL)
+		return;
+	*sync_r =
+	    event_new(server->base, -1, EV_PERSIST, server_on_sync, server);
+	*sweep_r =
+	    event_new(server->base, -1, EV_PERSIST, server_on_sweep, server);
+	event_add(*sync_r, &sync_every);
+	event_add(*sweep_r, &sweep_every);
+}
+
 static int server_serve(struct server *server)
 {
+	struct event *sync_timer, *sweep_timer;
 	static const int signals[] = {SIGHUP, SIGTERM, SIGINT};
 	struct event *events[3];
 	sigset_t old;
@@ -252,8 +361,13 @@ static int server_serve(struct server *server)
 					 server_on_signal, server);
 		event_add(events[i], NULL);
 	}
+	server_state_timers(server, &sync_timer, &sweep_timer);
 	log_info("ready: %zu workers", server->worker_count);
 	event_base_dispatch(server->base);
+	if (sync_timer != NULL) {
+		event_free(sync_timer);
+		event_free(sweep_timer);
+	}
 	for (int i = 0; i < 3; i++)
 		event_free(events[i]);
 	return 0;
@@ -270,6 +384,11 @@ static void server_free(struct server *server)
 		listener_close(&server->listeners[i]);
 	free(server->listeners);
 	store_close(&server->config_store);
+	if (server->state_store != NULL) {
+		const char *error;
+		store_sync(server->state_store, &error);
+		store_close(&server->state_store);
+	}
 	snapshot_put(server->current);
 	if (server->base != NULL)
 		event_base_free(server->base);
@@ -300,7 +419,9 @@ static int server_start(struct server *server)
 		log_error("%s", error);
 		return -1;
 	}
-	return server_open_store(server);
+	if (server_open_store(server) < 0)
+		return -1;
+	return server_open_state(server);
 }
 
 int server_run(const char *config_path, bool foreground)

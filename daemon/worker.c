@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
+#include "policy_greylist.h"
 #include "server.h"
 
 #define WORKER_ACCEPTS_PER_WAKEUP 32
@@ -32,6 +33,7 @@ struct worker {
 	struct store_reader *reader;
 	struct arena arena;
 	struct conn *conns;
+	struct policy_greylist *greylist;
 };
 
 static void worker_accept_one(struct accept_slot *slot, int fd,
@@ -95,6 +97,12 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		worker_free(&worker);
 		return -1;
 	}
+	if (server_state_store(server) != NULL &&
+	    policy_greylist_new(worker->base, server_state_store(server),
+				&worker->greylist, error_r) < 0) {
+		worker_free(&worker);
+		return -1;
+	}
 	worker->slots = calloc(listener_count, sizeof(*worker->slots));
 	worker->slot_count = listener_count;
 	for (size_t i = 0; i < listener_count; i++) {
@@ -140,6 +148,7 @@ void worker_free(struct worker **workerp)
 	if (worker->started)
 		pthread_join(worker->thread, NULL);
 	conn_free_all(worker);
+	policy_greylist_free(&worker->greylist);
 	for (size_t i = 0; i < worker->slot_count; i++)
 		event_free(worker->slots[i].event);
 	free(worker->slots);
@@ -172,6 +181,11 @@ int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 void worker_request_end(struct worker *worker)
 {
 	store_read_end(worker->reader);
+}
+
+struct policy_greylist *worker_greylist(struct worker *worker)
+{
+	return worker->greylist;
 }
 
 struct conn **worker_conns(struct worker *worker)

@@ -17,6 +17,7 @@ struct server;
 struct listener;
 struct worker;
 struct conn;
+struct policy_greylist;
 
 /* Prepares a worker accepting on listeners; 0 or -1 + message. */
 int worker_new(struct server *server, struct listener *const *listeners,
@@ -37,6 +38,9 @@ struct server *worker_server(const struct worker *worker);
 int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r);
 void worker_request_end(struct worker *worker);
+
+/* The worker's greylisting state, or NULL without a state store. */
+struct policy_greylist *worker_greylist(struct worker *worker);
 
 /* The list of live connections (for closing them at shutdown). */
 struct conn **worker_conns(struct worker *worker);

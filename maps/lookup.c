@@ -28,8 +28,10 @@
  * - aliases, disabled alias or list, extra address of a disabled mailbox:
  *   NOTFOUND, no catch-all (the address exists).
  * - aliases reached through the extension or the alias domain answer about
- *   the resolved address: a mailbox answers its own address, so the
- *   extension is dropped (Postfix never knew it was stripped).
+ *   the resolved address, with the extension put back on the mailbox
+ *   (user+tag@alias.org -> user+tag@example.com), as Postfix's
+ *   propagate_unmatched_extensions does for hash tables: cleanup stops at
+ *   the self-mapping and Dovecot still sees the tag.
  * - Auto-reply: stored only, never added to an answer (not built yet).
  * - senders tells ownership, whatever the enabled flags: NOTFOUND would
  *   make the address unowned, free for unauthenticated senders under

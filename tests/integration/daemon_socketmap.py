@@ -7,31 +7,25 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Daemon, check, closed, connect as connect_to, finish  # noqa: E402
+
 MAILMAPD, MAILMAPCTL, WORK = sys.argv[1:4]
-STORE = os.path.join(WORK, "store")
-SOCK = os.path.join(WORK, "run", "socketmap.sock")
-CONF = os.path.join(WORK, "mailmapd.conf")
-LOG = os.path.join(WORK, "mailmapd.log")
+D = Daemon(MAILMAPD, MAILMAPCTL, WORK)
+STORE = D.store
+SOCK = os.path.join(D.run, "socketmap.sock")
+CONF = D.conf
+LOG = D.log
 MAX_REQUEST = 4096
-FAILS = []
-
-
-def check(cond, what):
-    print(("  ok: " if cond else "  FAIL: ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
 
 
 def ctl(*args):
-    return subprocess.run([MAILMAPCTL, "--store", STORE, *args],
-                          capture_output=True, text=True)
+    return D.ctl(*args)
 
 
 def write_config(maps='', idle="3s", max_conn=1010, level="info"):
-    user = "mailmap" if os.geteuid() == 0 else ""
-    with open(CONF, "w") as f:
-        f.write(f'''store: {{ dir = "{STORE}"; }};
-daemon: {{ user = "{user}"; workers = 2; idle_timeout = "{idle}";
+    D.write_config(f'''store: {{ dir = "{STORE}"; }};
+daemon: {{ user = "{D.user()}"; workers = 2; idle_timeout = "{idle}";
   max_request = "{MAX_REQUEST}"; log_level = "{level}"; }};
 listeners = (
   {{ protocol = "socketmap"; path = "{SOCK}"; mode = "0666"; {maps}
@@ -41,45 +35,19 @@ listeners = (
 
 
 def prepare():
-    batch = os.path.join(WORK, "setup.batch")
-    with open(batch, "w") as f:
-        f.write("server add imap1 host=127.0.0.1 roles=imap lmtp_port=2424\n"
-                "customer add acme\noffer add acme/basic\n"
-                "domain add example.com customer=acme server=imap1\n"
-                "mailbox add user@example.com offer=acme/basic\n")
-    r = ctl("batch", batch)
-    check(r.returncode == 0, "store created " + r.stderr)
-    os.makedirs(os.path.dirname(SOCK))
-    if os.geteuid() == 0:
-        if subprocess.run(["id", "mailmap"], capture_output=True).returncode:
-            subprocess.run(["useradd", "--system", "--no-create-home",
-                            "--shell", "/usr/sbin/nologin", "mailmap"], check=True)
-        subprocess.run(["chgrp", "-R", "mailmap", STORE, os.path.dirname(SOCK)], check=True)
-        subprocess.run(["chmod", "-R", "g+rwX", STORE, os.path.dirname(SOCK)], check=True)
-        subprocess.run(["chmod", "o+x", WORK], check=True)
+    D.batch("server add imap1 host=127.0.0.1 roles=imap lmtp_port=2424\n"
+            "customer add acme\noffer add acme/basic\n"
+            "domain add example.com customer=acme server=imap1\n"
+            "mailbox add user@example.com offer=acme/basic\n")
+    D.permissions()
 
 
 def start():
-    log = open(LOG, "a")
-    proc = subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
-                            stdout=log, stderr=log)
-    for _ in range(100):
-        if os.path.exists(SOCK):
-            try:
-                connect().close()
-                return proc
-            except OSError:
-                pass
-        time.sleep(0.05)
-    check(False, "mailmapd started: " + open(LOG).read()[-500:])
-    return proc
+    return D.start(SOCK)
 
 
 def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(SOCK)
-    return s
+    return connect_to(SOCK)
 
 
 def netstring(payload):
@@ -113,16 +81,6 @@ def ask(payload, s=None):
     if own:
         s.close()
     return reply
-
-
-def closed(s, wait=2.0):
-    s.settimeout(wait)
-    try:
-        return s.recv(1) == b""
-    except socket.timeout:
-        return False
-    except OSError:
-        return True
 
 
 def test_answers():
@@ -253,10 +211,7 @@ def main():
             status = "killed"
     check(status == 0, f"SIGTERM stops cleanly (exit {status})")
     check(not os.path.exists(SOCK), "socket removed at exit")
-    if FAILS:
-        print("  log tail:\n" + open(LOG).read()[-2000:])
-    print("  all checks passed" if not FAILS else f"  {len(FAILS)} checks failed")
-    sys.exit(1 if FAILS else 0)
+    finish(D)
 
 
 main()

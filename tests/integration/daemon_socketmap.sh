@@ -4,4 +4,4 @@
 # privilege drop. Postfix itself is exercised by postfix_*.sh.
 source "$(dirname "$0")/lib.bash"
 : "${MAILMAPD:?set MAILMAPD to the mailmapd binary}"
-exec python3 "$(dirname "$0")/daemon_socketmap.py" "$MAILMAPD" "$MAILMAPCTL" "$WORK"
+python3 "$(dirname "$0")/daemon_socketmap.py" "$MAILMAPD" "$MAILMAPCTL" "$WORK"

@@ -1,0 +1,36 @@
+/*
+ * policy_greylist: the greylisting hook of the policy checks, per worker
+ * thread: a read handle on the state environment and a queue of pending
+ * writes, flushed in one transaction when full and on a short timer, so a
+ * request never waits for a write, let alone an fsync (the state
+ * environment is nosync; the main thread syncs it periodically).
+ */
+#ifndef MAILMAP_DAEMON_POLICY_GREYLIST_H
+#define MAILMAP_DAEMON_POLICY_GREYLIST_H
+
+#include <stdint.h>
+
+#include "checks.h"
+#include "store.h"
+
+struct event_base;
+struct policy_greylist;
+
+/* The per-request argument of the hook. */
+struct policy_greylist_call {
+	struct policy_greylist *greylist;
+	const struct config_policy *settings;
+	uint64_t now;
+	struct arena *arena;
+};
+
+int policy_greylist_new(struct event_base *base, struct store *state,
+			struct policy_greylist **greylist_r,
+			const char **error_r);
+/* Flushes what is queued, then frees. */
+void policy_greylist_free(struct policy_greylist **greylist);
+/* policy_greylist_fn: context is a struct policy_greylist_call. */
+int policy_greylist_check(void *context, const struct policy_request *req,
+			  struct policy_verdict *verdict);
+
+#endif
