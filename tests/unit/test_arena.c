@@ -3,6 +3,8 @@
  * reuse of the first chunk after a reset, and the string helpers.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -180,8 +182,6 @@ int main(void)
 {
 	Suite *s = suite_create("arena");
 	TCase *tc = tcase_create("arena");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, alloc_is_aligned);
 	tcase_add_test(tc, consecutive_allocations_do_not_overlap);
@@ -191,9 +191,5 @@ int main(void)
 	tcase_add_test(tc, strndup_copies_and_terminates);
 	tcase_add_test(tc, printf_formats_exactly);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(s);
 }

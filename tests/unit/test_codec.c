@@ -5,6 +5,8 @@
  * gets an exact-size heap copy each time, so ASan sees any over-read.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,8 +458,6 @@ int main(void)
 {
 	Suite *s = suite_create("codec");
 	TCase *tc = tcase_create("codec");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, uint_exact_bytes_and_round_trip, 0,
 			    N(uint_cases));
@@ -473,9 +473,5 @@ int main(void)
 	tcase_add_test(tc, random_bytes_never_crash);
 	tcase_add_test(tc, payload_uint_bounds);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(s);
 }

@@ -5,6 +5,8 @@
  * keys and defaults.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1378,8 +1380,6 @@ int main(void)
 {
 	Suite *s = suite_create("fields");
 	TCase *tc = tcase_create("fields");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	ADD_TABLE(tc, size_cases);
@@ -1415,9 +1415,5 @@ int main(void)
 	tcase_add_test(tc, parse_key);
 	tcase_add_test(tc, defaults);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(s);
 }

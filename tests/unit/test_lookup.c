@@ -703,11 +703,5 @@ static Suite *lookup_suite(void)
 
 int main(void)
 {
-	SRunner *runner = srunner_create(lookup_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(lookup_suite());
 }

@@ -4,6 +4,8 @@
  * from a newer writer, and damaged values (cut at every length, corrupted).
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,8 +577,6 @@ int main(void)
 {
 	Suite *s = suite_create("records");
 	TCase *tc = tcase_create("records");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, schema_tables_are_sane);
 	tcase_add_loop_test(tc, round_trip_every_type, 0, TYPE_COUNT);
@@ -589,9 +589,5 @@ int main(void)
 	tcase_add_loop_test(tc, random_corruption_never_crashes, 0, TYPE_COUNT);
 	tcase_add_test(tc, list_order_and_empty_items);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(s);
 }

@@ -4,6 +4,8 @@
  * short and randomly corrupted; the word limit.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,8 +263,6 @@ int main(void)
 {
 	Suite *s = suite_create("words");
 	TCase *tc = tcase_create("words");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, line_whole, 0, N(cases));
 	tcase_add_loop_test(tc, line_one_byte_short, 0, N(cases));
@@ -270,9 +270,5 @@ int main(void)
 	tcase_add_test(tc, word_limit);
 	tcase_add_test(tc, long_word);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(s);
 }
