@@ -5,6 +5,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +30,7 @@ struct conn {
 	bool throttled; /* reading stopped until the output drains */
 	char peer[64];
 	struct conn *prev, *next; /* the worker's connections */
+	_Alignas(max_align_t) unsigned char state[]; /* proto->state_size */
 };
 
 static atomic_uint_fast64_t conn_next_id = 1;
@@ -197,7 +199,8 @@ static void conn_start_timers(struct conn *conn, const struct config *config)
 void conn_new(struct worker *worker, struct listener *listener, int fd,
 	      const char *peer)
 {
-	struct conn *conn = calloc(1, sizeof(*conn));
+	struct conn *conn =
+	    calloc(1, sizeof(*conn) + listener_proto(listener)->state_size);
 
 	if (conn == NULL)
 		abort();
@@ -238,6 +241,11 @@ void conn_replyv(struct conn *conn, const void *const *parts,
 
 	for (size_t i = 0; i < count; i++)
 		evbuffer_add(out, parts[i], lens[i]);
+}
+
+void *conn_state(struct conn *conn)
+{
+	return conn->state;
 }
 
 uint64_t conn_id(const struct conn *conn)

@@ -28,6 +28,8 @@ void conn_reply(struct conn *conn, const void *data, size_t len);
 /* Queues several pieces as one reply. */
 void conn_replyv(struct conn *conn, const void *const *parts,
 		 const size_t *lens, size_t count);
+/* The protocol's per-connection state (proto->state_size bytes). */
+void *conn_state(struct conn *conn);
 /* Accessors for protocol handlers. */
 uint64_t conn_id(const struct conn *conn);
 struct worker *conn_worker(const struct conn *conn);

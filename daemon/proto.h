@@ -34,6 +34,8 @@ struct proto {
 	int (*handle)(struct conn *conn, const struct proto_request *request);
 	/* Says why before a close on a framing error; may be NULL. */
 	void (*reject)(struct conn *conn, enum proto_frame error);
+	/* Bytes of per-connection state (conn_state()), zeroed at accept. */
+	size_t state_size;
 };
 
 extern const struct proto proto_socketmap;

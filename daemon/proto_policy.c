@@ -21,6 +21,35 @@
 #include "server.h"
 #include "worker.h"
 
+/* One connection carries the requests of many SMTP transactions of one
+ * smtpd process; the instance attribute names the transaction. */
+struct proto_policy_state {
+	char instance[64];
+	bool header_added; /* an X-Greylist PREPEND went out in it */
+};
+
+/* A header is prepended once per message, not once per recipient. */
+static void proto_policy_once(struct conn *conn,
+			      const struct policy_request *req,
+			      struct policy_verdict *verdict)
+{
+	struct proto_policy_state *state = conn_state(conn);
+	struct policy_str instance = req->attrs[POLICY_INSTANCE];
+
+	if (instance.len >= sizeof(state->instance) ||
+	    memcmp(state->instance, instance.data, instance.len) != 0 ||
+	    state->instance[instance.len] != '\0') {
+		memset(state, 0, sizeof(*state));
+		if (instance.len < sizeof(state->instance))
+			memcpy(state->instance, instance.data, instance.len);
+	}
+	if (verdict->kind != POLICY_PREPEND)
+		return;
+	if (state->header_added && instance.len != 0)
+		verdict->kind = POLICY_DUNNO;
+	state->header_added = true;
+}
+
 static enum proto_frame proto_policy_frame(const char *data, size_t len,
 					   size_t max,
 					   struct proto_request *request)
@@ -113,6 +142,7 @@ static int proto_policy_handle(struct conn *conn,
 		return -1;
 	}
 	proto_policy_decide(conn, &req, &verdict, &arena);
+	proto_policy_once(conn, &req, &verdict);
 	action = policy_action(&verdict, arena);
 	len = policy_format_reply(reply, sizeof(reply), action, strlen(action));
 	proto_policy_log(conn, &req, &verdict, action);

@@ -65,6 +65,7 @@ def setup():
     D.write_config(f'''store: {{ dir = "{D.store}"; }};
 daemon: {{ user = "{D.user()}"; workers = 2; log_level = "info"; }};
 policy: {{ greylisting = true; greylist_delay = "2s"; greylist_retry_window = "1h";
+  greylist_header = true;
   whitelist_clients = ["198.51.100.0/24"]; }};
 listeners = ( {{ protocol = "policy"; path = "{SOCK}"; mode = "0666"; }} );
 ''')
@@ -97,6 +98,17 @@ def test_checks():
         check(got == want, f"{name}: {got!r}")
 
 
+def ask_all(*requests):
+    """Several requests on one connection, like one smtpd transaction."""
+    s = connect(SOCK)
+    replies = []
+    for values in requests:
+        s.sendall(request(**values))
+        replies.append(read_reply(s))
+    s.close()
+    return replies
+
+
 def test_greylisting():
     first = ask(sender="news@remote.test", recipient="user@example.com")
     check(first == b"action=DEFER_IF_PERMIT 4.7.1 Greylisted: please try again in 2 seconds\n\n",
@@ -104,9 +116,18 @@ def test_greylisting():
     early = ask(sender="news+123@remote.test", recipient="user@example.com")
     check(early is not None and early.startswith(b"action=DEFER_IF_PERMIT 4.7.1 Greylisted"),
           f"early retry (sender extension ignored) deferred: {early!r}")
+    second = ask(sender="news@remote.test", recipient="u2@example.com")
+    check(second is not None and second.startswith(b"action=DEFER_IF_PERMIT"), "second recipient deferred")
     time.sleep(2.3)
-    late = ask(sender="news@remote.test", recipient="user@example.com", client_address="192.0.2.77")
-    check(late == b"action=DUNNO\n\n", f"retry after the delay from the same /24 passes: {late!r}")
+    both = ask_all(dict(sender="news@remote.test", recipient="user@example.com",
+                        client_address="192.0.2.77", instance="aaaa.1"),
+                   dict(sender="news@remote.test", recipient="u2@example.com",
+                        client_address="192.0.2.77", instance="aaaa.1"))
+    check(both[0] is not None and both[0].startswith(b"action=PREPEND X-Greylist: delayed "),
+          f"retry after the delay from the same /24 passes with a header: {both[0]!r}")
+    check(both[1] == b"action=DUNNO\n\n", f"one header per message (instance), not per recipient: {both[1]!r}")
+    late = ask(sender="news@remote.test", recipient="user@example.com", instance="bbbb.2")
+    check(late == b"action=DUNNO\n\n", f"a passed triplet passes without a new header: {late!r}")
     white = ask(sender="x@remote.test", recipient="user@example.com", client_address="198.51.100.9")
     check(white == b"action=DUNNO\n\n", f"whitelisted client not delayed: {white!r}")
     auth = ask(sender="user@example.com", sasl_username="user@example.com", recipient="u2@example.com")
