@@ -1,14 +1,23 @@
-/* conn: the connection layer shared by every protocol; see conn.h. */
+/*
+ * conn: the connection layer shared by every protocol; see conn.h.
+ *
+ * Plain events and the connection's own buffers rather than bufferevents:
+ * a request costs one read() and one write() in the common case (the reply
+ * is written straight from the read callback; a write event is armed only
+ * when the socket does not take it all). The idle timeout is a timer in
+ * libevent's heap, reset without a system call.
+ */
 #include "conn.h"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
+#include <errno.h>
 #include <event2/event.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "listener.h"
 #include "log.h"
@@ -17,23 +26,67 @@
 
 /* Framing bytes a request may have beyond max_request (netstring digits,
  * line ends): input above max_request + this is refused unframed. */
-#define CONN_FRAMING_SLACK 64
+#define CONN_FRAMING_SLACK  64
+#define CONN_INPUT_INITIAL  4096
+#define CONN_OUTPUT_INITIAL 4096
+
+struct conn_buf {
+	char *data;
+	size_t start; /* consumed bytes before this offset */
+	size_t len;   /* end of the data */
+	size_t cap;
+};
 
 struct conn {
 	uint64_t id;
-	struct bufferevent *bev;
+	int fd;
 	struct worker *worker;
 	struct listener *listener;
 	struct snapshot *snapshot; /* the configuration it was accepted under */
+	struct event *read_ev;
+	struct event *write_ev;
+	struct event *idle;
+	const struct timeval *idle_tv; /* a libevent common timeout: O(1) */
 	struct event *lifetime;
-	bool closing;	/* flush the output, then close */
-	bool throttled; /* reading stopped until the output drains */
+	struct conn_buf in;
+	struct conn_buf out;
+	bool closing; /* flush the output, then close */
+	bool reading; /* read_ev is armed */
+	bool writing; /* write_ev is armed */
 	char peer[64];
 	struct conn *prev, *next; /* the worker's connections */
 	_Alignas(max_align_t) unsigned char state[]; /* proto->state_size */
 };
 
 static atomic_uint_fast64_t conn_next_id = 1;
+
+static void conn_buf_reserve(struct conn_buf *buf, size_t extra, size_t initial)
+{
+	if (buf->start != 0 && buf->start == buf->len)
+		buf->start = buf->len = 0;
+	if (buf->cap - buf->len >= extra)
+		return;
+	if (buf->start != 0) { /* slide the unconsumed bytes to the front */
+		memmove(buf->data, buf->data + buf->start,
+			buf->len - buf->start);
+		buf->len -= buf->start;
+		buf->start = 0;
+		if (buf->cap - buf->len >= extra)
+			return;
+	}
+	size_t cap = buf->cap != 0 ? buf->cap : initial;
+	while (cap - buf->len < extra)
+		cap *= 2;
+	buf->data = realloc(buf->data, cap);
+	if (buf->data == NULL)
+		abort();
+	buf->cap = cap;
+}
+
+static size_t conn_buf_pending(const struct conn_buf *buf)
+{
+	return buf->len - buf->start;
+}
 
 static void conn_link(struct conn *conn)
 {
@@ -61,27 +114,81 @@ static void conn_free(struct conn *conn)
 {
 	log_debug("conn %llu: closed", (unsigned long long)conn->id);
 	conn_unlink(conn);
+	event_free(conn->read_ev);
+	event_free(conn->write_ev);
+	event_free(conn->idle);
 	if (conn->lifetime != NULL)
 		event_free(conn->lifetime);
-	bufferevent_free(conn->bev);
+	close(conn->fd);
+	free(conn->in.data);
+	free(conn->out.data);
 	listener_release(conn->listener);
 	snapshot_put(conn->snapshot);
 	free(conn);
 }
 
-/* Stops reading; the connection goes once its output is written. Returns
- * true when it is already gone. */
-static bool conn_close_after_flush(struct conn *conn)
+static void conn_set_reading(struct conn *conn, bool on)
 {
-	conn->closing = true;
-	bufferevent_disable(conn->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) != 0)
-		return false;
-	conn_free(conn);
-	return true;
+	if (on == conn->reading)
+		return;
+	conn->reading = on;
+	if (on)
+		event_add(conn->read_ev, NULL);
+	else
+		event_del(conn->read_ev);
 }
 
-static bool conn_framing_error(struct conn *conn, enum proto_frame error,
+static void conn_set_writing(struct conn *conn, bool on)
+{
+	if (on == conn->writing)
+		return;
+	conn->writing = on;
+	if (on)
+		event_add(conn->write_ev, NULL);
+	else
+		event_del(conn->write_ev);
+}
+
+/* Writes what the socket takes. Returns false when the connection is
+ * gone (write error, or closing with nothing left to write). */
+static bool conn_flush(struct conn *conn)
+{
+	struct conn_buf *out = &conn->out;
+
+	while (conn_buf_pending(out) != 0) {
+		ssize_t n = write(conn->fd, out->data + out->start,
+				  conn_buf_pending(out));
+		if (n > 0) {
+			out->start += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			conn_set_writing(conn, true);
+			return true;
+		} else {
+			log_debug("conn %llu: write: %s",
+				  (unsigned long long)conn->id,
+				  strerror(errno));
+			conn_free(conn);
+			return false;
+		}
+	}
+	out->start = out->len = 0;
+	conn_set_writing(conn, false);
+	if (!conn->closing)
+		return true;
+	conn_free(conn);
+	return false;
+}
+
+/* Stops reading; the connection goes once its output is written. */
+static void conn_close_after_flush(struct conn *conn)
+{
+	conn->closing = true;
+	conn_set_reading(conn, false);
+}
+
+static void conn_framing_error(struct conn *conn, enum proto_frame error,
 			       const char *data, size_t len)
 {
 	char clean[LOG_SANITIZED_MAX * 4 + 4];
@@ -93,24 +200,20 @@ static bool conn_framing_error(struct conn *conn, enum proto_frame error,
 		    log_sanitize(clean, data, len));
 	if (proto->reject != NULL)
 		proto->reject(conn, error);
-	return conn_close_after_flush(conn);
+	conn_close_after_flush(conn);
 }
 
-/* Frames and answers the requests buffered so far, in order. The
- * connection may be freed on return. */
+/* Frames and answers the requests buffered so far, in order. */
 static void conn_process(struct conn *conn)
 {
 	const struct config *config = snapshot_config(conn->snapshot);
-	struct evbuffer *in = bufferevent_get_input(conn->bev);
-	struct evbuffer *out = bufferevent_get_output(conn->bev);
-	size_t limit = config->max_request + CONN_FRAMING_SLACK;
 	const struct proto *proto = listener_proto(conn->listener);
+	size_t limit = config->max_request + CONN_FRAMING_SLACK;
 
-	while (!conn->closing && evbuffer_get_length(in) != 0) {
-		size_t len = evbuffer_get_length(in);
+	while (!conn->closing && conn_buf_pending(&conn->in) != 0) {
+		const char *data = conn->in.data + conn->in.start;
+		size_t len = conn_buf_pending(&conn->in);
 		size_t want = len < limit ? len : limit;
-		const char *data =
-		    (const char *)evbuffer_pullup(in, (ssize_t)want);
 		struct proto_request request;
 		enum proto_frame r =
 		    proto->frame(data, want, config->max_request, &request);
@@ -124,52 +227,84 @@ static void conn_process(struct conn *conn)
 			return;
 		}
 		int ret = proto->handle(conn, &request);
-		evbuffer_drain(in, request.used);
+		conn->in.start += request.used;
 		if (ret < 0) {
 			conn_close_after_flush(conn);
 			return;
 		}
-		if (evbuffer_get_length(out) > config->max_output) {
-			conn->throttled = true;
-			bufferevent_disable(conn->bev, EV_READ);
+		if (conn_buf_pending(&conn->out) > config->max_output) {
+			conn_set_reading(conn, false); /* backpressure */
 			return;
 		}
 	}
 }
 
-static void conn_on_read(struct bufferevent *bev, void *arg)
+static void conn_touch(struct conn *conn)
 {
-	(void)bev;
-	conn_process(arg);
+	evtimer_add(conn->idle, conn->idle_tv);
 }
 
-static void conn_on_write(struct bufferevent *bev, void *arg)
+/* Reads what is there: false when the client is gone (conn freed). */
+static bool conn_read(struct conn *conn)
+{
+	const struct config *config = snapshot_config(conn->snapshot);
+	size_t limit = config->max_request + CONN_FRAMING_SLACK;
+	struct conn_buf *in = &conn->in;
+	size_t room;
+	ssize_t n;
+
+	conn_buf_reserve(in, CONN_INPUT_INITIAL / 4, CONN_INPUT_INITIAL);
+	room = in->cap - in->len;
+	if (conn_buf_pending(in) + room > limit + 1)
+		room = limit + 1 - conn_buf_pending(in);
+	n = read(conn->fd, in->data + in->len, room);
+	if (n > 0) {
+		in->len += (size_t)n;
+		return true;
+	}
+	if (n < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return true;
+	log_debug("conn %llu: %s", (unsigned long long)conn->id,
+		  n == 0 ? "closed by the client" : strerror(errno));
+	conn_free(conn);
+	return false;
+}
+
+static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *conn = arg;
 
-	(void)bev;
-	if (conn->closing) {
-		conn_free(conn);
+	(void)fd;
+	(void)what;
+	if (!conn_read(conn))
 		return;
-	}
-	if (conn->throttled) {
-		conn->throttled = false;
-		bufferevent_enable(conn->bev, EV_READ);
-		conn_process(conn);
-	}
+	conn_touch(conn);
+	conn_process(conn);
+	conn_flush(conn);
 }
 
-static void conn_on_event(struct bufferevent *bev, short what, void *arg)
+static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *conn = arg;
 
-	(void)bev;
-	if ((what & BEV_EVENT_TIMEOUT) != 0)
-		log_debug("conn %llu: idle timeout",
-			  (unsigned long long)conn->id);
-	else if ((what & BEV_EVENT_ERROR) != 0)
-		log_debug("conn %llu: socket error",
-			  (unsigned long long)conn->id);
+	(void)fd;
+	(void)what;
+	if (!conn_flush(conn) || conn->writing || conn->reading)
+		return;
+	/* The output drained after backpressure: read and answer again. */
+	conn_set_reading(conn, true);
+	conn_process(conn);
+	conn_flush(conn);
+}
+
+static void conn_on_idle(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+
+	(void)fd;
+	(void)what;
+	log_debug("conn %llu: idle timeout", (unsigned long long)conn->id);
 	conn_free(conn);
 }
 
@@ -181,18 +316,24 @@ static void conn_on_lifetime(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_debug("conn %llu: lifetime reached", (unsigned long long)conn->id);
 	conn_close_after_flush(conn);
+	conn_flush(conn);
 }
 
 static void conn_start_timers(struct conn *conn, const struct config *config)
 {
+	struct event_base *base = worker_base(conn->worker);
+
 	struct timeval idle = {(time_t)config->idle_timeout, 0};
 
-	bufferevent_set_timeouts(conn->bev, &idle, &idle);
+	/* Every connection of a worker shares the duration: libevent keeps
+	 * such timers in a queue instead of its heap. */
+	conn->idle_tv = event_base_init_common_timeout(base, &idle);
+	conn->idle = evtimer_new(base, conn_on_idle, conn);
+	conn_touch(conn);
 	if (config->max_lifetime == 0)
 		return;
 	struct timeval life = {(time_t)config->max_lifetime, 0};
-	conn->lifetime =
-	    evtimer_new(worker_base(conn->worker), conn_on_lifetime, conn);
+	conn->lifetime = evtimer_new(base, conn_on_lifetime, conn);
 	evtimer_add(conn->lifetime, &life);
 }
 
@@ -201,23 +342,25 @@ void conn_new(struct worker *worker, struct listener *listener, int fd,
 {
 	struct conn *conn =
 	    calloc(1, sizeof(*conn) + listener_proto(listener)->state_size);
+	struct event_base *base = worker_base(worker);
 
 	if (conn == NULL)
 		abort();
 	conn->id = atomic_fetch_add(&conn_next_id, 1);
+	conn->fd = fd;
 	conn->worker = worker;
 	conn->listener = listener;
 	conn->snapshot = snapshot_get(worker_server(worker));
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
-	conn->bev = bufferevent_socket_new(worker_base(worker), fd,
-					   BEV_OPT_CLOSE_ON_FREE);
-	if (conn->bev == NULL)
+	conn->read_ev =
+	    event_new(base, fd, EV_READ | EV_PERSIST, conn_on_read, conn);
+	conn->write_ev =
+	    event_new(base, fd, EV_WRITE | EV_PERSIST, conn_on_write, conn);
+	if (conn->read_ev == NULL || conn->write_ev == NULL)
 		abort();
-	bufferevent_setcb(conn->bev, conn_on_read, conn_on_write, conn_on_event,
-			  conn);
 	conn_link(conn);
 	conn_start_timers(conn, snapshot_config(conn->snapshot));
-	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+	conn_set_reading(conn, true);
 	log_debug("conn %llu: %s connection from %s on %s",
 		  (unsigned long long)conn->id, listener_proto(listener)->name,
 		  conn->peer, listener_name(listener));
@@ -229,18 +372,25 @@ void conn_free_all(struct worker *worker)
 		conn_free(*worker_conns(worker));
 }
 
-void conn_reply(struct conn *conn, const void *data, size_t len)
-{
-	bufferevent_write(conn->bev, data, len);
-}
-
 void conn_replyv(struct conn *conn, const void *const *parts,
 		 const size_t *lens, size_t count)
 {
-	struct evbuffer *out = bufferevent_get_output(conn->bev);
+	size_t total = 0;
 
 	for (size_t i = 0; i < count; i++)
-		evbuffer_add(out, parts[i], lens[i]);
+		total += lens[i];
+	conn_buf_reserve(&conn->out, total, CONN_OUTPUT_INITIAL);
+	for (size_t i = 0; i < count; i++) {
+		memcpy(conn->out.data + conn->out.len, parts[i], lens[i]);
+		conn->out.len += lens[i];
+	}
+}
+
+void conn_reply(struct conn *conn, const void *data, size_t len)
+{
+	const void *parts[] = {data};
+
+	conn_replyv(conn, parts, &len, 1);
 }
 
 void *conn_state(struct conn *conn)

@@ -1,0 +1,58 @@
+/*
+ * bench_proto: the wire framing of the benchmark tools (loadgen, refserver)
+ * behind one small ops table per protocol, so the tools themselves never
+ * format or parse protocol bytes. Only socketmap exists today; the Postfix
+ * policy protocol (attribute lines ending in an empty line, replies
+ * "action=...\n\n") and Dovecot's dict protocol (one line per request and
+ * reply) plug in as further tables with the same four functions.
+ *
+ * Codecs are pure and incremental: a decoder is handed everything buffered
+ * so far and says "need more", "one frame (this many bytes)" or which
+ * error; it never touches sockets.
+ */
+#ifndef MAILMAP_BENCH_PROTO_H
+#define MAILMAP_BENCH_PROTO_H
+
+#include <stddef.h>
+
+enum bench_frame {
+	BENCH_NEED_MORE,  /* no complete frame buffered yet */
+	BENCH_FRAME,	  /* one frame; *used_r is set */
+	BENCH_ERR_FORMAT, /* the bytes are not this protocol */
+	BENCH_ERR_SIZE,	  /* a frame above the protocol's limit */
+};
+
+/* What a client makes of one reply, in the words of Postfix. */
+enum bench_answer {
+	BENCH_FOUND,	/* socketmap "OK value" */
+	BENCH_NOTFOUND, /* "NOTFOUND ..." or "OK" without a value */
+	BENCH_FAILED,	/* TEMP, PERM, TIMEOUT, any other word */
+};
+
+struct bench_proto {
+	const char *name;
+	size_t max_request; /* request payload limit (server side) */
+	size_t max_reply;   /* reply payload limit (client side) */
+	/* Client: frames payload as one request into out (cap bytes);
+	 * returns its length, or 0 when it does not fit. */
+	size_t (*encode_request)(char *out, size_t cap, const char *payload,
+				 size_t len);
+	/* Client: finds one reply at the start of data, and classifies it. */
+	enum bench_frame (*decode_reply)(const char *data, size_t len,
+					 size_t *used_r,
+					 enum bench_answer *answer_r);
+	/* Server: finds one request at the start of data. */
+	enum bench_frame (*decode_request)(const char *data, size_t len,
+					   size_t *used_r);
+	/* Server: frames a "found" answer carrying value into out (cap
+	 * bytes); returns its length, or 0 when it does not fit. */
+	size_t (*encode_found)(char *out, size_t cap, const char *value,
+			       size_t len);
+};
+
+extern const struct bench_proto bench_proto_socketmap;
+
+/* The table named name ("socketmap"), or NULL. */
+const struct bench_proto *bench_proto_find(const char *name);
+
+#endif
