@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fields.h"
 #include "lookup.h"
 
 struct query {
@@ -32,11 +33,26 @@ static int query_body(struct op *op, void *context)
 				 query->ctl->config->recipient_delimiter};
 	struct lookup_answer answer = {0};
 
+	const char *value;
+
 	lookup_socketmap(&ctx, query->map, strlen(query->map), query->key,
 			 strlen(query->key), &answer);
-	fprintf(query->ctl->out, "%s %.*s\n", replies[answer.status].word,
-		answer.status == LOOKUP_NOTFOUND ? 0 : (int)answer.len,
-		answer.value != NULL ? answer.value : "");
+	value = answer.status != LOOKUP_NOTFOUND && answer.value != NULL
+		    ? answer.value
+		    : "";
+	if (query->ctl->json) {
+		fprintf(query->ctl->out, "{\"map\": ");
+		fields_json_string(query->map, query->ctl->out);
+		fprintf(query->ctl->out, ", \"key\": ");
+		fields_json_string(query->key, query->ctl->out);
+		fprintf(query->ctl->out, ", \"status\": \"%s\", \"value\": ",
+			replies[answer.status].word);
+		fields_json_string(value, query->ctl->out);
+		fprintf(query->ctl->out, "}\n");
+	} else {
+		fprintf(query->ctl->out, "%s %s\n", replies[answer.status].word,
+			value);
+	}
 	query->status = replies[answer.status].status;
 	return 0;
 }

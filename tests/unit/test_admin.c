@@ -252,6 +252,13 @@ START_TEST(query_answers_like_the_daemon)
 	ck_assert_str_eq(t->out, "OK postmaster@example.com\n");
 	ck_assert_int_eq(tu_run(t, "query transport user@example.com"), 0);
 	ck_assert_str_eq(t->out, "OK lmtp:inet:192.0.2.10:2424\n");
+	t->ctl.json = true;
+	ck_assert_int_eq(tu_run(t, "query aliases nobody@example.org"), 0);
+	ck_assert_str_eq(
+	    t->out,
+	    "{\"map\": \"aliases\", \"key\": \"nobody@example.org\", "
+	    "\"status\": \"OK\", \"value\": \"postmaster@example.com\"}\n");
+	t->ctl.json = false;
 	ck_assert_int_eq(tu_run(t, "query nosuchmap x"), 1);
 	ck_assert_ptr_nonnull(strstr(t->out, "PERM "));
 }
