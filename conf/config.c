@@ -8,7 +8,8 @@
  * the file (walking the groups and refusing anything the table does not
  * know), then the rules[] that relate two settings. Paths in the table are
  * relative to a scope, so a later list of groups (listeners) can walk its
- * elements with its own table.
+ * elements with its own table. Arrays are not rows: the listeners list and
+ * the policy whitelists (config_policy.c) have loaders of their own.
  *
  * Limits: the file is at most CONFIG_MAX_FILE_SIZE bytes and has no NUL
  * byte; dotted paths are shorter than CONFIG_MAX_PATH. libconfig 1.5
@@ -152,6 +153,46 @@ static const struct setting settings[] = {
 	{ "daemon.log_level", KIND_ENUM, FIELD(log_level),
 	  "info", 0, 0, config_log_level_names, NULL,
 	  "least important log lines written: error, warning, info, debug" },
+	/* policy: names, rules and the whitelists in config_policy.c;
+	   defaults of greylisting follow postgrey's */
+	{ "policy.greylisting", KIND_BOOL, FIELD(policy.greylisting),
+	  "true", 0, 0, NULL, NULL,
+	  "greylists unauthenticated clients (where antispam is on)" },
+	{ "policy.greylist_delay", KIND_DURATION, FIELD(policy.greylist_delay),
+	  "300s", 1, 86400, NULL, NULL,
+	  "a first attempt is deferred; a retry after this long passes" },
+	{ "policy.greylist_retry_window", KIND_DURATION,
+	  FIELD(policy.greylist_retry_window), "2d", 60, 30 * 86400, NULL, NULL,
+	  "a retry must come within this long of the first attempt" },
+	{ "policy.greylist_max_age", KIND_DURATION,
+	  FIELD(policy.greylist_max_age), "35d", 86400, 365 * 86400, NULL, NULL,
+	  "a passed triplet unused for this long is forgotten" },
+	{ "policy.greylist_ipv4_prefix", KIND_UINT,
+	  FIELD(policy.greylist_ipv4_prefix), "24", 8, 32, NULL, NULL,
+	  "IPv4 clients in one network of this prefix are one client" },
+	{ "policy.greylist_ipv6_prefix", KIND_UINT,
+	  FIELD(policy.greylist_ipv6_prefix), "64", 16, 128, NULL, NULL,
+	  "IPv6 clients in one network of this prefix are one client" },
+	{ "policy.greylist_awl_count", KIND_UINT,
+	  FIELD(policy.greylist_awl_count), "5", 0, 1000, NULL, NULL,
+	  "passes after which a client network is whitelisted; 0 = never" },
+	{ "policy.greylist_header", KIND_BOOL, FIELD(policy.greylist_header),
+	  "false", 0, 0, NULL, NULL,
+	  "prepends an X-Greylist header to a message that was delayed" },
+	{ "policy.failure_accounts", KIND_ENUM, FIELD(policy.failure_accounts),
+	  "defer", 0, 0, config_failure_names, NULL,
+	  "account and plan checks when the store cannot answer: defer, dunno" },
+	{ "policy.failure_send_rights", KIND_ENUM,
+	  FIELD(policy.failure_send_rights), "defer", 0, 0,
+	  config_failure_names, NULL,
+	  "list send-rights checks when the store cannot answer" },
+	{ "policy.failure_greylisting", KIND_ENUM,
+	  FIELD(policy.failure_greylisting), "dunno", 0, 0,
+	  config_failure_names, NULL,
+	  "greylisting when the store cannot answer" },
+	{ "policy.sweep_interval", KIND_DURATION, FIELD(policy.sweep_interval),
+	  "10m", 60, 86400, NULL, NULL,
+	  "time between sweeps of expired greylisting triplets" },
 };
 /* clang-format on */
 
@@ -264,6 +305,11 @@ int config_parse_size(const char *text, uint64_t *bytes_r)
 int config_parse_duration(const char *text, uint64_t *seconds_r)
 {
 	return parse_scaled(text, duration_units, seconds_r);
+}
+
+void config_format_duration(uint64_t seconds, char *buf, size_t size)
+{
+	format_scaled(seconds, duration_units, buf, size);
 }
 
 /* Kinds: text (from the file or a default) into a field */
@@ -462,6 +508,7 @@ static const char *check_delimiter(const char *value)
 struct rule {
 	const char *path; /* the setting blamed in the message */
 	int (*check)(const struct config *config, char *reason, size_t size);
+	const char *other; /* blamed when path is not in the file, or NULL */
 };
 
 static int check_rounds(const struct config *config, char *reason, size_t size)
@@ -488,7 +535,28 @@ static int check_rounds(const struct config *config, char *reason, size_t size)
 
 static const struct rule rules[] = {
     {"passwords.rounds", check_rounds},
+    {"policy.greylist_delay", config_policy_check_delay,
+     "policy.greylist_retry_window"},
+    {"policy.greylist_retry_window", config_policy_check_retry_window,
+     "policy.greylist_max_age"},
 };
+
+/* The setting a failed rule blames, and its path in *path_r: the rule's
+   own, or the other setting it relates to when only that one is in the
+   file (the line then points at a value the file sets); NULL if neither. */
+static const config_setting_t *
+rule_setting(const config_t *tree, const struct rule *rule, const char **path_r)
+{
+	const config_setting_t *s = config_lookup(tree, rule->path);
+
+	*path_r = rule->path;
+	if (s != NULL || rule->other == NULL)
+		return s;
+	s = config_lookup(tree, rule->other);
+	if (s != NULL)
+		*path_r = rule->other;
+	return s;
+}
 
 static int check_rules(const struct load *ld, const struct config *config)
 {
@@ -496,12 +564,13 @@ static int check_rules(const struct load *ld, const struct config *config)
 
 	for (size_t i = 0; i < N_ELEMENTS(rules); i++) {
 		const config_setting_t *s = NULL;
+		const char *path = rules[i].path;
 
 		if (rules[i].check(config, reason, sizeof(reason)) == 0)
 			continue;
 		if (ld->tree != NULL)
-			s = config_lookup(ld->tree, rules[i].path);
-		return load_fail(ld, s, "%s: %s", rules[i].path, reason);
+			s = rule_setting(ld->tree, &rules[i], &path);
+		return load_fail(ld, s, "%s: %s", path, reason);
 	}
 	return 0;
 }
@@ -559,6 +628,11 @@ static const char *type_name(const config_setting_t *s)
 	return "nothing";
 }
 
+const char *config_setting_type_name(const config_setting_t *s)
+{
+	return type_name(s);
+}
+
 /* The scalar s as text: the string itself, digits or true/false. */
 static const char *setting_text(const config_setting_t *s, char *buf,
 				size_t size)
@@ -609,6 +683,10 @@ static int walk_setting(const struct load *ld, const struct scope *scope,
 	    strcmp(path, CONFIG_LISTENERS_PATH) == 0)
 		return config_listeners_load(ld->file, s, scope->base,
 					     ld->error_r);
+	/* the policy whitelists are arrays: config_policy.c */
+	if (scope->settings == settings && config_policy_is_list(path))
+		return config_policy_list_load(ld->file, s, path, scope->base,
+					       ld->error_r);
 	if (!is_group_path(scope, path))
 		return load_fail(ld, s, "unknown %s \"%s\"",
 				 is_group ? "group" : "setting", path);
@@ -873,6 +951,7 @@ void config_free(struct config **config)
 			free(*(char **)((char *)*config + settings[i].offset));
 	}
 	config_listeners_free(*config);
+	config_policy_free(*config);
 	free(*config);
 	*config = NULL;
 }

@@ -2,11 +2,11 @@
  * config.h - mailmapd.conf parsed into one typed, validated snapshot.
  *
  * The file is libconfig syntax (libconfig 1.5): the groups "store",
- * "passwords", "lookup" and "daemon", and the "listeners" list of groups.
- * Every setting has a default; unknown groups and settings, wrong value types
- * and out-of-range values are errors that name the file, the line and the
- * setting. A loaded struct config is never changed: a reload loads a new one
- * and swaps it. The documented sample is conf/mailmapd.conf.
+ * "passwords", "lookup", "daemon" and "policy", and the "listeners" list of
+ * groups. Every setting has a default; unknown groups and settings, wrong
+ * value types and out-of-range values are errors that name the file, the
+ * line and the setting. A loaded struct config is never changed: a reload
+ * loads a new one and swaps it. The documented sample is conf/mailmapd.conf.
  */
 #ifndef MAILMAP_CONFIG_H
 #define MAILMAP_CONFIG_H

@@ -2,14 +2,16 @@
  * config_internal.h - what the files of the configuration module share:
  * config.c (the settings[] table and the file walker), config_daemon.c
  * (names and checks behind the "daemon" rows of that table),
- * config_listeners.c (the "listeners" list) and config_net.c (socket
- * addresses and client networks). Users of the configuration include
- * config.h only.
+ * config_listeners.c (the "listeners" list), config_net.c (socket
+ * addresses and client networks) and config_policy.c (the "policy" group:
+ * names and rules behind its rows, and its whitelists). Users of the
+ * configuration include config.h only.
  */
 #ifndef MAILMAP_CONFIG_INTERNAL_H
 #define MAILMAP_CONFIG_INTERNAL_H
 
 #include <libconfig.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -62,5 +64,39 @@ int config_address_parse(const char *text, struct config_address *addr_r,
    naming text in reason[size]. */
 int config_network_parse(const char *text, struct config_network *net_r,
 			 char *reason, size_t size);
+
+/* "an integer", "a string", "an array"...: the type of s, for messages. */
+const char *config_setting_type_name(const config_setting_t *s);
+
+/* Writes seconds as config_parse_duration() reads them, with the largest
+   unit that divides them ("300s" is "5m"), into buf[size]. */
+void config_format_duration(uint64_t seconds, char *buf, size_t size);
+
+/* policy.failure_*: names in the order of enum config_failure, so the
+   index is the value; NULL-terminated. */
+extern const char *const config_failure_names[];
+
+/* True if path (dotted, from the root) is one of the policy whitelists,
+   which config_policy_list_load() parses instead of settings[]. */
+bool config_policy_is_list(const char *path);
+
+/* Loads the whitelist at path (config_policy_is_list) from setting s of
+   file into config->policy, replacing what it held; 0, or -1 with a
+   malloc'ed "file:line: policy.key: reason" in *error_r (NULL only when out
+   of memory). On error, what was loaded stays for config_policy_free(). */
+int config_policy_list_load(const char *file, const config_setting_t *s,
+			    const char *path, struct config *config,
+			    char **error_r);
+
+/* Frees the policy whitelists and their compiled patterns; leaves none. */
+void config_policy_free(struct config *config);
+
+/* Rules of config.c's rules[]: 0, or -1 with why in reason[size]. The
+   greylisting delay is shorter than the retry window, */
+int config_policy_check_delay(const struct config *config, char *reason,
+			      size_t size);
+/* which is shorter than the max age of a triplet. */
+int config_policy_check_retry_window(const struct config *config, char *reason,
+				     size_t size);
 
 #endif

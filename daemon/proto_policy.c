@@ -159,4 +159,5 @@ const struct proto proto_policy = {
     .frame = proto_policy_frame,
     .handle = proto_policy_handle,
     .reject = NULL, /* close without a reply: Postfix retries */
+    .state_size = sizeof(struct proto_policy_state),
 };
