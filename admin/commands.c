@@ -341,5 +341,7 @@ int commands_main(struct ctl *ctl, int argc, char **argv)
 		}
 		return query_main(ctl, argv[1], argv[2]);
 	}
+	if (argc >= 1 && strcmp(argv[0], "greylist") == 0)
+		return greylist_main(ctl, argc - 1, argv + 1);
 	return single_main(ctl, argc, argv);
 }

@@ -37,6 +37,8 @@ void commands_help(FILE *out, const char *object);
 
 /* batch.c: runs a file of commands in one transaction. */
 int batch_main(struct ctl *ctl, const char *path);
+/* greylist_cmd.c: `mailmapctl greylist ...` on the state environment. */
+int greylist_main(struct ctl *ctl, int argc, char **argv);
 /* query.c: prints what the daemon answers for MAP KEY. */
 int query_main(struct ctl *ctl, const char *map, const char *key);
 

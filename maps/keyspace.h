@@ -31,8 +31,8 @@
  * 'A' alias domain, 'M' mailbox, 'X' extra address, 'L' alias or list,
  * 'S' server, 'R' an address used as a list target.
  *
- * state environment: written by mailmapd (and purged by mailmapctl),
- * relaxed durability.
+ * state environment: written by mailmapd (and by mailmapctl: purges,
+ * `greylist` commands), relaxed durability.
  *
  *   table       key                     value
  *   ----------  ----------------------  ------------------------------------
@@ -44,6 +44,12 @@
  *                                       (1 = passed), u64 first, u64 last
  *   greylist    'A' b net               auto-whitelisted client network:
  *                                       u8 version (1), u32 count, u64 last
+ *   greylist    'W' b net               manual whitelist entry (mailmapctl):
+ *                                       u8 version (1), u64 added, comment
+ *                                       bytes (<= 200); net's own prefix
+ *   greylist    'W'                     prefix lengths the 'W' entries use:
+ *                                       u8 version (1), 5 bytes IPv4 /0-/32
+ *                                       and 17 bytes IPv6 /0-/128 bitmaps
  *
  * greylist keys (policy/greylist.h): b = one FNV-1a byte of the rest of
  * the key (256 ranges per tag, the sweeper's resumable unit); net = u8
@@ -51,6 +57,8 @@
  * normalised sender, lower-cased recipient, each u8 length (<= 240) then
  * the bytes, or 0xff then 232 bytes and the u64 FNV-1a of the whole part.
  * At most 502 bytes. Times are unix seconds; values are not codec records.
+ * A whitelist check reads 'W', then 'W' b net for the client's network at
+ * each prefix length in use; 'W' keys are never swept.
  *
  * Every lookup is a point read; only the admin tool scans (listing and
  * rule checks over refs), and mailmapd's greylist sweeper, range by range.

@@ -98,6 +98,9 @@ int greylist_net_make(const struct greylist_settings *settings, int family,
 	memcpy(net_r->addr, addr, len);
 	net_r->prefix = (uint8_t)prefix;
 	greylist_mask(net_r->addr, len, prefix);
+	net_r->has_host = true;
+	memset(net_r->host, 0, sizeof(net_r->host));
+	memcpy(net_r->host, addr, len);
 	return 0;
 }
 
@@ -119,6 +122,113 @@ int greylist_net_parse(const struct greylist_settings *settings,
 	if (inet_pton(family, buf, addr) != 1)
 		return -1;
 	return greylist_net_make(settings, family, addr, net_r);
+}
+
+static unsigned greylist_family_bits(unsigned family)
+{
+	return family == 4 ? 32 : 128;
+}
+
+/* Splits "text/prefix" into buf (the address) and *prefix_r (-1 when
+ * absent). 0, or -1 when malformed. */
+static int greylist_cidr_split(const char *text, size_t len, char *buf,
+			       size_t size, int *prefix_r)
+{
+	const char *slash = memchr(text, '/', len);
+	size_t addr_len = slash != NULL ? (size_t)(slash - text) : len;
+
+	*prefix_r = -1;
+	if (addr_len == 0 || addr_len >= size)
+		return -1;
+	memcpy(buf, text, addr_len);
+	buf[addr_len] = '\0';
+	if (slash == NULL)
+		return 0;
+	const char *p = slash + 1, *end = text + len;
+	if (p == end || end - p > 3)
+		return -1;
+	*prefix_r = 0;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		*prefix_r = *prefix_r * 10 + (*p - '0');
+	}
+	return 0;
+}
+
+int greylist_net_parse_cidr(const char *text, size_t len,
+			    struct greylist_net *net_r)
+{
+	char buf[64];
+	unsigned char addr[16];
+	int prefix, family;
+
+	if (greylist_cidr_split(text, len, buf, sizeof(buf), &prefix) < 0)
+		return -1;
+	family = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(family, buf, addr) != 1)
+		return -1;
+	memset(net_r, 0, sizeof(*net_r));
+	if (family == AF_INET6 && greylist_is_v4_mapped(addr) &&
+	    (prefix < 0 || prefix >= 96)) {
+		memmove(addr, addr + 12, 4);
+		family = AF_INET;
+		prefix = prefix < 0 ? -1 : prefix - 96;
+	}
+	net_r->family = family == AF_INET ? 4 : 6;
+	unsigned bits = greylist_family_bits(net_r->family);
+	if (prefix > (int)bits)
+		return -1;
+	net_r->prefix = (uint8_t)(prefix < 0 ? bits : (unsigned)prefix);
+	memcpy(net_r->addr, addr, bits / 8);
+	greylist_mask(net_r->addr, bits / 8, net_r->prefix);
+	return memcmp(net_r->addr, addr, bits / 8) != 0 ? 1 : 0;
+}
+
+bool greylist_net_contains(const struct greylist_net *outer,
+			   const struct greylist_net *inner)
+{
+	unsigned char addr[16];
+
+	if (outer->family != inner->family || outer->prefix > inner->prefix)
+		return false;
+	memcpy(addr, inner->addr, sizeof(addr));
+	greylist_mask(addr, sizeof(addr), outer->prefix);
+	return memcmp(addr, outer->addr, sizeof(addr)) == 0;
+}
+
+int greylist_net_widen(const struct greylist_net *net, unsigned prefix,
+		       struct greylist_net *net_r)
+{
+	unsigned bits = greylist_family_bits(net->family);
+
+	if (prefix > bits || (prefix > net->prefix && !net->has_host))
+		return -1;
+	memset(net_r, 0, sizeof(*net_r));
+	net_r->family = net->family;
+	net_r->prefix = (uint8_t)prefix;
+	memcpy(net_r->addr, prefix <= net->prefix ? net->addr : net->host,
+	       bits / 8);
+	greylist_mask(net_r->addr, bits / 8, prefix);
+	return 0;
+}
+
+size_t greylist_key_net_decode(const void *key, size_t len,
+			       struct greylist_net *net_r)
+{
+	const unsigned char *k = key;
+	size_t addr_len;
+
+	if (len < 4 || (k[2] != 4 && k[2] != 6))
+		return 0;
+	addr_len = k[2] == 4 ? 4 : 16;
+	if (len < 4 + addr_len || k[3] > 8 * addr_len)
+		return 0;
+	memset(net_r, 0, sizeof(*net_r));
+	net_r->family = k[2];
+	net_r->prefix = k[3];
+	memcpy(net_r->addr, k + 4, addr_len);
+	return 4 + addr_len;
 }
 
 /* Sender normalisation */
@@ -369,6 +479,19 @@ void greylist_awl_key(const struct greylist_net *net,
 	greylist_key_bucket(key_r);
 }
 
+void greylist_whitelist_key(const struct greylist_net *net,
+			    struct greylist_key *key_r)
+{
+	greylist_key_net(key_r, GREYLIST_TAG_WHITELIST, net);
+	greylist_key_bucket(key_r);
+}
+
+void greylist_summary_key(struct greylist_key *key_r)
+{
+	key_r->data[0] = GREYLIST_TAG_WHITELIST;
+	key_r->len = 1;
+}
+
 /* Decisions */
 
 /* Seconds from then to now; 0 when then is in the future (clock moved
@@ -545,5 +668,83 @@ bool greylist_awl_decode(const void *data, size_t len,
 		return false;
 	awl_r->count = (uint32_t)greylist_get_be(in + 1, 4);
 	awl_r->last = greylist_get_be(in + 5, 8);
+	return true;
+}
+
+size_t greylist_whitelist_encode(const struct greylist_whitelist *entry,
+				 unsigned char *out)
+{
+	size_t len = entry->comment_len < GREYLIST_COMMENT_MAX
+			 ? entry->comment_len
+			 : GREYLIST_COMMENT_MAX;
+
+	out[0] = GREYLIST_VALUE_VERSION;
+	greylist_put_be(out + 1, entry->added, 8);
+	if (len != 0)
+		memcpy(out + GREYLIST_WHITELIST_MIN_LEN, entry->comment, len);
+	return GREYLIST_WHITELIST_MIN_LEN + len;
+}
+
+bool greylist_whitelist_decode(const void *data, size_t len,
+			       struct greylist_whitelist *entry_r)
+{
+	const unsigned char *in = data;
+
+	if (len < GREYLIST_WHITELIST_MIN_LEN ||
+	    len > GREYLIST_WHITELIST_VALUE_MAX ||
+	    in[0] != GREYLIST_VALUE_VERSION)
+		return false;
+	entry_r->added = greylist_get_be(in + 1, 8);
+	entry_r->comment = (const char *)in + GREYLIST_WHITELIST_MIN_LEN;
+	entry_r->comment_len = len - GREYLIST_WHITELIST_MIN_LEN;
+	return true;
+}
+
+static unsigned char *greylist_summary_bits(struct greylist_summary *summary,
+					    unsigned family)
+{
+	return family == 4 ? summary->v4 : summary->v6;
+}
+
+void greylist_summary_add(struct greylist_summary *summary,
+			  const struct greylist_net *net)
+{
+	unsigned char *bits = greylist_summary_bits(summary, net->family);
+
+	if (net->prefix <= greylist_family_bits(net->family))
+		bits[net->prefix / 8] |=
+		    (unsigned char)(0x80u >> net->prefix % 8);
+}
+
+bool greylist_summary_has(const struct greylist_summary *summary,
+			  unsigned family, unsigned prefix)
+{
+	const unsigned char *bits = family == 4 ? summary->v4 : summary->v6;
+
+	if ((family != 4 && family != 6) ||
+	    prefix > greylist_family_bits(family))
+		return false;
+	return (bits[prefix / 8] & (0x80u >> prefix % 8)) != 0;
+}
+
+size_t greylist_summary_encode(const struct greylist_summary *summary,
+			       unsigned char *out)
+{
+	out[0] = GREYLIST_VALUE_VERSION;
+	memcpy(out + 1, summary->v4, sizeof(summary->v4));
+	memcpy(out + 1 + sizeof(summary->v4), summary->v6, sizeof(summary->v6));
+	return GREYLIST_SUMMARY_LEN;
+}
+
+bool greylist_summary_decode(const void *data, size_t len,
+			     struct greylist_summary *summary_r)
+{
+	const unsigned char *in = data;
+
+	if (len != GREYLIST_SUMMARY_LEN || in[0] != GREYLIST_VALUE_VERSION)
+		return false;
+	memcpy(summary_r->v4, in + 1, sizeof(summary_r->v4));
+	memcpy(summary_r->v6, in + 1 + sizeof(summary_r->v4),
+	       sizeof(summary_r->v6));
 	return true;
 }

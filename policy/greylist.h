@@ -57,9 +57,16 @@
  *            key limit). */
 #define GREYLIST_TAG_TRIPLET 'T'
 #define GREYLIST_TAG_AWL     'A'
-#define GREYLIST_PART_MAX    240
-#define GREYLIST_PART_LONG   0xff
-#define GREYLIST_NET_MAX     (1 + 1 + 16)
+/* The manual whitelist of client networks (mailmapctl greylist whitelist):
+ *   entry:   'W' bucket net   (net with the entry's own prefix length)
+ *   summary: 'W'              (one byte: which prefix lengths have entries,
+ *                              so a check is one point read per length in
+ *                              use, never a scan)
+ * Never swept: entries stay until an admin deletes them. */
+#define GREYLIST_TAG_WHITELIST 'W'
+#define GREYLIST_PART_MAX      240
+#define GREYLIST_PART_LONG     0xff
+#define GREYLIST_NET_MAX       (1 + 1 + 16)
 #define GREYLIST_KEY_MAX                                                       \
 	(1 + 1 + GREYLIST_NET_MAX + 2 * (1 + GREYLIST_PART_MAX)) /* 502 */
 
@@ -70,6 +77,14 @@
 #define GREYLIST_TRIPLET_LEN   18
 #define GREYLIST_AWL_LEN       13
 #define GREYLIST_VALUE_MAX     GREYLIST_TRIPLET_LEN
+/* Manual whitelist values: an entry is version(1) added(8) then the
+ * comment's bytes; the summary is version(1) then one bit per prefix
+ * length, IPv4 /0../32 (5 bytes) and IPv6 /0../128 (17 bytes), bit n of
+ * byte n / 8 being 0x80 >> n % 8. */
+#define GREYLIST_COMMENT_MAX	     200
+#define GREYLIST_WHITELIST_MIN_LEN   9
+#define GREYLIST_WHITELIST_VALUE_MAX (9 + GREYLIST_COMMENT_MAX)
+#define GREYLIST_SUMMARY_LEN	     (1 + 5 + 17)
 
 struct greylist_settings {
 	bool enabled;	       /* greylisting is on (the caller checks) */
@@ -98,6 +113,24 @@ struct greylist_net {
 	uint8_t family; /* 4 or 6 */
 	uint8_t prefix; /* prefix length applied */
 	unsigned char addr[16];
+	/* The client address itself, before masking (greylist_net_make()
+	 * sets it): a manual whitelist entry narrower than prefix, such as
+	 * one host, is tested on it. */
+	bool has_host;
+	unsigned char host[16];
+};
+
+/* A manual whitelist entry's value. */
+struct greylist_whitelist {
+	uint64_t added;	     /* when it was added */
+	const char *comment; /* comment_len bytes, borrowed, no NUL */
+	size_t comment_len;  /* at most GREYLIST_COMMENT_MAX */
+};
+
+/* Which prefix lengths the manual whitelist uses (the 'W' summary). */
+struct greylist_summary {
+	unsigned char v4[5];
+	unsigned char v6[17];
 };
 
 struct greylist_key {
@@ -121,6 +154,7 @@ enum greylist_reason {
 	GREYLIST_KNOWN,	      /* PASS: the triplet passed before */
 	GREYLIST_AWL,	      /* AWL_PASS: the network is auto-whitelisted */
 	GREYLIST_DISABLED,    /* PASS: settings->enabled is false */
+	GREYLIST_WHITELISTED, /* AWL_PASS: in the manual whitelist */
 };
 
 struct greylist_result {
@@ -156,6 +190,24 @@ int greylist_net_parse(const struct greylist_settings *settings,
 		       const char *text, size_t len,
 		       struct greylist_net *net_r);
 
+/* A network in CIDR notation ("192.0.2.0/24", "2001:db8::/32") or an
+ * address (its /32 or /128); IPv4-mapped IPv6 with a prefix of 96 or more
+ * is IPv4. 0, 1 when host bits were set (they are cleared), or -1. */
+int greylist_net_parse_cidr(const char *text, size_t len,
+			    struct greylist_net *net_r);
+/* Is inner (all of it) inside outer? */
+bool greylist_net_contains(const struct greylist_net *outer,
+			   const struct greylist_net *inner);
+/* The client's network at another prefix length: from net->addr when it
+ * is not longer than net->prefix, else from the client's address. 0, or
+ * -1 when net has no address that long (or prefix is out of range). */
+int greylist_net_widen(const struct greylist_net *net, unsigned prefix,
+		       struct greylist_net *net_r);
+/* The network of a 'T', 'A' or 'W' key: the key's length up to the end
+ * of the net (where a triplet's parts start), or 0 when malformed. */
+size_t greylist_key_net_decode(const void *key, size_t len,
+			       struct greylist_net *net_r);
+
 /* Writes postgrey's normalised sender into out (at least len bytes; the
  * result is never longer) and returns its length: ASCII lower case; a
  * BATV "prvs=tag=user" or "prvs=user=tag" local part becomes "user"; the
@@ -172,6 +224,11 @@ void greylist_triplet_key(const struct greylist_net *net, const char *sender,
 /* The store key of a client network's auto-whitelist entry. */
 void greylist_awl_key(const struct greylist_net *net,
 		      struct greylist_key *key_r);
+
+/* The store key of a manual whitelist entry, and of the summary. */
+void greylist_whitelist_key(const struct greylist_net *net,
+			    struct greylist_key *key_r);
+void greylist_summary_key(struct greylist_key *key_r);
 
 /* Decides for a triplet (NULL when unknown) from a client network whose
  * AWL entry is awl (NULL when unknown) at time now, and says what to
@@ -201,5 +258,20 @@ bool greylist_entry_decode(const void *data, size_t len,
 size_t greylist_awl_encode(const struct greylist_awl *awl, unsigned char *out);
 bool greylist_awl_decode(const void *data, size_t len,
 			 struct greylist_awl *awl_r);
+/* out holds GREYLIST_WHITELIST_VALUE_MAX bytes (a longer comment is cut);
+ * decode borrows the comment from data. */
+size_t greylist_whitelist_encode(const struct greylist_whitelist *entry,
+				 unsigned char *out);
+bool greylist_whitelist_decode(const void *data, size_t len,
+			       struct greylist_whitelist *entry_r);
+/* Summary: out holds GREYLIST_SUMMARY_LEN bytes. */
+void greylist_summary_add(struct greylist_summary *summary,
+			  const struct greylist_net *net);
+bool greylist_summary_has(const struct greylist_summary *summary,
+			  unsigned family, unsigned prefix);
+size_t greylist_summary_encode(const struct greylist_summary *summary,
+			       unsigned char *out);
+bool greylist_summary_decode(const void *data, size_t len,
+			     struct greylist_summary *summary_r);
 
 #endif

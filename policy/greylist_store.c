@@ -256,6 +256,14 @@ static int greylist_lookup_awl(struct store_txn *txn,
 	return ret == STORE_NOTFOUND ? STORE_OK : ret;
 }
 
+/* A client in the manual whitelist passes; nothing is written back. */
+static void greylist_whitelisted_result(struct greylist_result *result_r)
+{
+	memset(result_r, 0, sizeof(*result_r));
+	result_r->verdict = GREYLIST_AWL_PASS;
+	result_r->reason = GREYLIST_WHITELISTED;
+}
+
 int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 			 const struct greylist_settings *settings,
 			 const struct greylist_net *net, const char *sender,
@@ -273,7 +281,15 @@ int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 		*error_r = "greylist queue is full (not flushed)";
 		return STORE_TEMPFAIL;
 	}
-	if (settings->enabled && settings->awl_clients > 0) {
+	if (settings->enabled) {
+		bool listed = false;
+		ret = greylist_whitelist_find(txn, net, &listed);
+		if (ret == STORE_OK && listed) {
+			greylist_whitelisted_result(result_r);
+			return STORE_OK;
+		}
+	}
+	if (ret == STORE_OK && settings->enabled && settings->awl_clients > 0) {
 		greylist_awl_key(net, &awl_key);
 		ret =
 		    greylist_lookup_awl(txn, queue, &awl_key, &awl, &have_awl);
@@ -295,6 +311,104 @@ int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 		greylist_queue_put(queue, &key, &result_r->triplet);
 	if (result_r->put_awl)
 		greylist_queue_put_awl(queue, &awl_key, &result_r->awl);
+	return STORE_OK;
+}
+
+/* The manual whitelist */
+
+/* Rewrites the summary from the 'W' entries (deleted when there are
+ * none). Admin writes only: a scan of the whitelist's own range. */
+static int greylist_summary_rebuild(struct store_txn *txn)
+{
+	static const unsigned char tag = GREYLIST_TAG_WHITELIST;
+	struct greylist_summary summary = {0};
+	unsigned char value[GREYLIST_SUMMARY_LEN];
+	struct greylist_key key;
+	struct greylist_net net;
+	struct store_iter iter;
+	struct store_val k, v;
+	size_t entries = 0;
+	int ret = store_iter_open(txn, STORE_GREYLIST, &tag, 1, &iter);
+
+	while (ret == STORE_OK && (ret = store_iter_next(&iter, &k, &v)) == 1) {
+		ret = STORE_OK;
+		if (greylist_key_net_decode(k.data, k.len, &net) == 0)
+			continue; /* the summary itself */
+		greylist_summary_add(&summary, &net);
+		entries++;
+	}
+	store_iter_close(&iter);
+	if (ret < 0)
+		return ret;
+	greylist_summary_key(&key);
+	if (entries == 0) {
+		ret = store_del(txn, STORE_GREYLIST, key.data, key.len, NULL);
+		return ret == STORE_NOTFOUND ? STORE_OK : ret;
+	}
+	greylist_summary_encode(&summary, value);
+	return store_put(txn, STORE_GREYLIST, key.data, key.len, value,
+			 sizeof(value), 0);
+}
+
+int greylist_whitelist_add(struct store_txn *txn,
+			   const struct greylist_net *net,
+			   const struct greylist_whitelist *entry)
+{
+	unsigned char value[GREYLIST_WHITELIST_VALUE_MAX];
+	size_t len = greylist_whitelist_encode(entry, value);
+	struct greylist_key key;
+	int ret;
+
+	greylist_whitelist_key(net, &key);
+	ret = store_put(txn, STORE_GREYLIST, key.data, key.len, value, len,
+			STORE_PUT_NEW);
+	return ret == STORE_OK ? greylist_summary_rebuild(txn) : ret;
+}
+
+int greylist_whitelist_del(struct store_txn *txn,
+			   const struct greylist_net *net)
+{
+	struct greylist_key key;
+	int ret;
+
+	greylist_whitelist_key(net, &key);
+	ret = store_del(txn, STORE_GREYLIST, key.data, key.len, NULL);
+	return ret == STORE_OK ? greylist_summary_rebuild(txn) : ret;
+}
+
+int greylist_whitelist_find(struct store_txn *txn,
+			    const struct greylist_net *client, bool *listed_r)
+{
+	struct greylist_summary summary;
+	struct greylist_whitelist entry;
+	struct greylist_key key;
+	struct greylist_net net;
+	struct store_val value;
+	int ret;
+
+	*listed_r = false;
+	greylist_summary_key(&key);
+	ret = store_get(txn, STORE_GREYLIST, key.data, key.len, &value);
+	if (ret != STORE_OK ||
+	    !greylist_summary_decode(value.data, value.len, &summary))
+		return ret == STORE_NOTFOUND ? STORE_OK : ret;
+	for (int prefix = client->family == 4 ? 32 : 128; prefix >= 0;
+	     prefix--) {
+		if (!greylist_summary_has(&summary, client->family,
+					  (unsigned)prefix) ||
+		    greylist_net_widen(client, (unsigned)prefix, &net) < 0)
+			continue;
+		greylist_whitelist_key(&net, &key);
+		ret = store_get(txn, STORE_GREYLIST, key.data, key.len, &value);
+		if (ret == STORE_NOTFOUND)
+			continue;
+		if (ret != STORE_OK)
+			return ret;
+		if (greylist_whitelist_decode(value.data, value.len, &entry)) {
+			*listed_r = true;
+			break;
+		}
+	}
 	return STORE_OK;
 }
 
@@ -422,6 +536,14 @@ static void greylist_stats_row(const struct greylist_settings *settings,
 	struct greylist_entry entry;
 	struct greylist_awl awl;
 
+	if (k[0] == GREYLIST_TAG_WHITELIST) {
+		/* Admin data, never swept; the summary is not an entry. */
+		if (key->len > 1) {
+			stats->entries++;
+			stats->manual++;
+		}
+		return;
+	}
 	stats->entries++;
 	if (greylist_row_dead(settings, now, key, value)) {
 		stats->expired++;

@@ -13,6 +13,11 @@
  *   a flush keeps the stored entry when it was seen later than the queued
  *   one (AWL entries: the larger count and time), so a stale write cannot
  *   roll an entry back.
+ * - The manual whitelist ('W' keys) is written only by mailmapctl, one
+ *   entry per client network, plus a summary of the prefix lengths in use
+ *   that every admin write rebuilds from the (small) 'W' range; a check
+ *   reads the summary and then one key per prefix length in use. Checked
+ *   before the auto-whitelist and the triplet; never swept.
  * - The sweeper deletes dead entries in small write transactions and can
  *   stop after any of them: it walks the 512 (tag, bucket) key ranges in
  *   order and remembers the range to resume in a caller-owned cursor.
@@ -54,6 +59,8 @@ struct greylist_stats {
 	size_t networks;    /* live AWL entries (client networks) ... */
 	size_t whitelisted; /* ... of which auto-whitelisted now */
 	size_t expired;	    /* dead or undecodable: the sweeper's work */
+	size_t manual;	    /* manual whitelist entries (in entries too;
+			       never expired) */
 };
 
 /* Point reads in a read (or write) snapshot of the state environment:
@@ -109,6 +116,23 @@ int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 			 size_t recipient_len, uint64_t now,
 			 struct greylist_result *result_r,
 			 const char **error_r);
+
+/* Adds a manual whitelist entry for net and rebuilds the summary, in the
+ * caller's write transaction. STORE_OK, STORE_EXISTS (net is already an
+ * entry; nothing written), or the transaction's sticky failure. */
+int greylist_whitelist_add(struct store_txn *txn,
+			   const struct greylist_net *net,
+			   const struct greylist_whitelist *entry);
+/* Deletes the entry for exactly net and rebuilds the summary. STORE_OK,
+ * STORE_NOTFOUND, or the sticky failure. */
+int greylist_whitelist_del(struct store_txn *txn,
+			   const struct greylist_net *net);
+/* Is the client (a network from greylist_net_make()) inside a manual
+ * whitelist entry? Point reads only: the summary, then the client's
+ * network at each prefix length in use, longest first. STORE_OK with
+ * *listed_r, or a failure (store_txn_error() says which). */
+int greylist_whitelist_find(struct store_txn *txn,
+			    const struct greylist_net *client, bool *listed_r);
 
 /* Deletes dead entries (greylist_expired(), greylist_awl_expired(),
  * undecodable) in ONE write transaction of at most max_per_txn deletions
