@@ -100,8 +100,9 @@ static void policy_greylist_verdict(const struct policy_greylist_call *call,
 		verdict->kind = POLICY_DEFER_IF_PERMIT;
 		verdict->text = arena_printf(
 		    call->arena,
-		    "4.7.1 Greylisted: please try again in %llu seconds",
-		    (unsigned long long)result->remaining);
+		    "4.7.1 Greylisted: please try again in %llu second%s",
+		    (unsigned long long)result->remaining,
+		    result->remaining == 1 ? "" : "s");
 		return;
 	}
 	verdict->kind = POLICY_DUNNO;

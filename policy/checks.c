@@ -379,8 +379,8 @@ static int check_antispam(struct check_ctx *c,
 	if (!domain->antispam)
 		return 0;
 	ret = check_mailbox_of(c, target, &mailbox);
-	if (ret <= 0)
-		return ret;
+	if (ret <= 0) /* a list or alias: its domain decides */
+		return ret < 0 ? -1 : 1;
 	if (check_offer(c, mailbox, &offer) < 0)
 		return -1;
 	return offer->antispam ? 1 : 0;

@@ -260,6 +260,9 @@ START_TEST(when_greylisting_applies)
 	ck_assert_str_eq(
 	    decide(RCPT_ANON("a@gmail.com", "unknown@example.com")),
 	    "DEFER_IF_PERMIT 4.7.1 Greylisted");
+	/* a list has no plan: its domain decides */
+	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "open@example.com")),
+			 "DEFER_IF_PERMIT 4.7.1 Greylisted");
 	ck_assert_str_eq(
 	    decide(RCPT_AUTH("user@example.com", "user@example.com", "0")),
 	    "DUNNO");
@@ -269,7 +272,7 @@ START_TEST(when_greylisting_applies)
 			 "DUNNO");
 	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "x@elsewhere.net")),
 			 "DUNNO");
-	ck_assert_int_eq(greylist_calls, 2);
+	ck_assert_int_eq(greylist_calls, 3);
 	struct config_network net = {
 	    .family = AF_INET, .addr = {203, 0, 113, 0}, .prefix = 24};
 	settings.whitelist_clients = &net;
@@ -287,7 +290,7 @@ START_TEST(when_greylisting_applies)
 	settings.greylisting = false;
 	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "user@example.com")),
 			 "DUNNO");
-	ck_assert_int_eq(greylist_calls, 2);
+	ck_assert_int_eq(greylist_calls, 3);
 }
 END_TEST
 
