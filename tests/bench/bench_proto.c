@@ -3,9 +3,10 @@
 
 #include <string.h>
 
-/* Further protocols (policy, dict) are added here. */
+/* Further protocols (dict) are added here. */
 static const struct bench_proto *const bench_protos[] = {
     &bench_proto_socketmap,
+    &bench_proto_policy,
 };
 
 const struct bench_proto *bench_proto_find(const char *name)
@@ -15,4 +16,15 @@ const struct bench_proto *bench_proto_find(const char *name)
 		if (strcmp(bench_protos[i]->name, name) == 0)
 			return bench_protos[i];
 	return NULL;
+}
+
+const char *bench_answer_name(enum bench_answer kind)
+{
+	static const char *const names[BENCH_ANSWER_KINDS] = {
+	    [BENCH_FOUND] = "found",   [BENCH_NOTFOUND] = "notfound",
+	    [BENCH_FAILED] = "failed", [BENCH_DUNNO] = "dunno",
+	    [BENCH_DEFER] = "defer",   [BENCH_OTHER] = "other",
+	};
+
+	return (unsigned)kind < BENCH_ANSWER_KINDS ? names[kind] : "?";
 }

@@ -1,10 +1,11 @@
 /*
  * bench_proto: the wire framing of the benchmark tools (loadgen, refserver)
  * behind one small ops table per protocol, so the tools themselves never
- * format or parse protocol bytes. Only socketmap exists today; the Postfix
- * policy protocol (attribute lines ending in an empty line, replies
- * "action=...\n\n") and Dovecot's dict protocol (one line per request and
- * reply) plug in as further tables with the same four functions.
+ * format or parse protocol bytes. Two exist: socketmap (netstrings) and
+ * the Postfix policy protocol (attribute lines ending in an empty line,
+ * replies "action=...\n\n"; bench_proto_policy.c). Dovecot's dict protocol
+ * (one line per request and reply) plugs in as a further table with the
+ * same four functions.
  *
  * Codecs are pure and incremental: a decoder is handed everything buffered
  * so far and says "need more", "one frame (this many bytes)" or which
@@ -22,19 +23,32 @@ enum bench_frame {
 	BENCH_ERR_SIZE,	  /* a frame above the protocol's limit */
 };
 
-/* What a client makes of one reply, in the words of Postfix. */
+/* What a client makes of one reply, in the words of Postfix. Each
+ * protocol produces some of these kinds (its `answers` mask). */
 enum bench_answer {
 	BENCH_FOUND,	/* socketmap "OK value" */
 	BENCH_NOTFOUND, /* "NOTFOUND ..." or "OK" without a value */
-	BENCH_FAILED,	/* TEMP, PERM, TIMEOUT, any other word */
+	BENCH_FAILED,	/* socketmap: TEMP, PERM, TIMEOUT, any other word;
+			   policy: a reply without an action attribute */
+	BENCH_DUNNO,	/* policy "action=DUNNO" */
+	BENCH_DEFER,	/* policy DEFER, DEFER_IF_PERMIT, DEFER_IF_REJECT or
+			   a 4xx code */
+	BENCH_OTHER,	/* policy: any other action (OK, REJECT, PREPEND ...) */
+	BENCH_ANSWER_KINDS
 };
+
+#define BENCH_ANSWER_BIT(kind) (1u << (kind))
 
 struct bench_proto {
 	const char *name;
 	size_t max_request; /* request payload limit (server side) */
 	size_t max_reply;   /* reply payload limit (client side) */
+	unsigned answers;   /* BENCH_ANSWER_BIT()s of the kinds it reports */
+	const char *found_value; /* refserver's answer unless told another */
 	/* Client: frames payload as one request into out (cap bytes);
-	 * returns its length, or 0 when it does not fit. */
+	 * returns its length, or 0 when it does not fit. The payload is one
+	 * line of loadgen's --keys file ("map key" for socketmap; see
+	 * bench_proto_policy.c for policy). */
 	size_t (*encode_request)(char *out, size_t cap, const char *payload,
 				 size_t len);
 	/* Client: finds one reply at the start of data, and classifies it. */
@@ -51,8 +65,11 @@ struct bench_proto {
 };
 
 extern const struct bench_proto bench_proto_socketmap;
+extern const struct bench_proto bench_proto_policy;
 
-/* The table named name ("socketmap"), or NULL. */
+/* The table named name ("socketmap", "policy"), or NULL. */
 const struct bench_proto *bench_proto_find(const char *name);
+/* The word loadgen prints for an answer kind ("found", "defer" ...). */
+const char *bench_answer_name(enum bench_answer kind);
 
 #endif

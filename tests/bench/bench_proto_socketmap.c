@@ -109,6 +109,10 @@ const struct bench_proto bench_proto_socketmap = {
     .name = "socketmap",
     .max_request = SOCKETMAP_MAX_REQUEST,
     .max_reply = SOCKETMAP_MAX_REPLY,
+    .answers = BENCH_ANSWER_BIT(BENCH_FOUND) |
+	       BENCH_ANSWER_BIT(BENCH_NOTFOUND) |
+	       BENCH_ANSWER_BIT(BENCH_FAILED),
+    .found_value = "x",
     .encode_request = socketmap_encode_request,
     .decode_reply = socketmap_decode_reply,
     .decode_request = socketmap_decode_request,

@@ -1,19 +1,27 @@
 /*
- * loadgen: a load generator for mailmapd's protocols (socketmap today; see
- * bench_proto.h for policy and dict). N non-blocking connections on one
+ * loadgen: a load generator for mailmapd's protocols (socketmap and policy;
+ * see bench_proto.h). N non-blocking connections on one
  * epoll loop, each with exactly one request in flight, as Postfix does
  * (protocols.md 1.4): a connection sends its next request only once the
  * reply to the previous one is complete. Replies are parsed incrementally
- * (they may arrive in pieces); a reply that is not OK/NOTFOUND counts as an
- * error, and so does a connection lost with a request in flight (it is then
- * reopened, at most LG_MAX_RECONNECTS times in all).
+ * (they may arrive in pieces); a reply that is not OK/NOTFOUND (socketmap)
+ * or that has no action (policy) counts as an error, and so does a
+ * connection lost with a request in flight (it is then reopened, at most
+ * LG_MAX_RECONNECTS times in all). Policy actions are counted by kind
+ * (dunno, defer, other), none of them an error.
  *
  *   loadgen (--unix PATH | --tcp HOST:PORT) (--keys FILE | --payload "map key")
  *           [--connections N] [--requests TOTAL] [--seconds S] [--warmup S]
- *           [--connect-retry S] [--server-pid PID] [--proto socketmap]
+ *           [--connect-retry S] [--server-pid PID]
+ *           [--proto|--mode socketmap|policy] [--once]
  *
  * Requests cycle through the lines of --keys (one request payload per
- * line), each connection starting at its own offset. Every request is
+ * line: "map key" for socketmap, "CLIENT SENDER RECIPIENT [name=value...]"
+ * for policy, see bench_proto_policy.c), each connection starting at its
+ * own offset. With --once they do not cycle: the connections take the
+ * lines in order from one shared cursor, each line is sent once (for
+ * workloads where every request must be new, such as greylisting's
+ * first sightings), and the run ends when none is left. Every request is
  * framed once, before the run. The measured phase follows --warmup and ends
  * after --requests requests or --seconds, whichever comes first; the
  * requests then in flight are waited for (at most LG_DRAIN_NS). The result
@@ -66,6 +74,7 @@ struct lg_run {
 	enum lg_phase phase;
 	uint64_t deadline_ns; /* end of the current phase */
 	unsigned live, reconnects, complaints;
+	size_t cursor; /* --once: the next request line to send */
 	struct lg_stats stats;
 	struct lg_proc_sample srv_start, srv_end;
 };
@@ -104,6 +113,12 @@ static bool lg_measured_in_flight(const struct lg_run *run)
 	       run->stats.issued;
 }
 
+/* --once, and every request line was sent. */
+static bool lg_exhausted(const struct lg_run *run)
+{
+	return run->opt->once && run->cursor >= run->reqs.count;
+}
+
 /* Moves to the next phase when the current one is over. */
 static void lg_advance(struct lg_run *run, uint64_t now)
 {
@@ -111,7 +126,8 @@ static void lg_advance(struct lg_run *run, uint64_t now)
 		lg_start_measure(run, now);
 	if (run->phase == LG_MEASURE &&
 	    (now >= run->deadline_ns ||
-	     run->stats.issued >= run->opt->requests || run->live == 0)) {
+	     run->stats.issued >= run->opt->requests || run->live == 0 ||
+	     lg_exhausted(run))) {
 		run->phase = LG_DRAIN;
 		run->deadline_ns = now + LG_DRAIN_NS;
 	}
@@ -210,12 +226,17 @@ static void lg_conn_write(struct lg_run *run, struct lg_conn *conn)
 /* Sends the connection's next request, if the phase allows one. */
 static void lg_conn_issue(struct lg_run *run, struct lg_conn *conn)
 {
-	if (run->phase == LG_MEASURE && run->stats.issued >= run->opt->requests)
+	if (run->phase == LG_MEASURE &&
+	    (run->stats.issued >= run->opt->requests || lg_exhausted(run)))
 		lg_advance(run, bench_now_ns());
-	if (run->phase > LG_MEASURE || conn->fd < 0)
+	if (run->phase > LG_MEASURE || conn->fd < 0 || lg_exhausted(run))
 		return;
-	conn->current = conn->next;
-	conn->next = (conn->next + 1) % run->reqs.count;
+	if (run->opt->once) {
+		conn->current = run->cursor++;
+	} else {
+		conn->current = conn->next;
+		conn->next = (conn->next + 1) % run->reqs.count;
+	}
 	conn->written = 0;
 	conn->busy = true;
 	conn->measured = run->phase == LG_MEASURE;
@@ -244,12 +265,8 @@ static void lg_record(struct lg_run *run, const struct lg_conn *conn,
 	stats->last_ns = now;
 	if (stats->completed == 1)
 		stats->first_answer_unix_us = lg_unix_us();
-	if (answer == BENCH_FOUND)
-		stats->found++;
-	else if (answer == BENCH_NOTFOUND)
-		stats->notfound++;
-	else
-		stats->failed++;
+	stats->answers[(unsigned)answer < BENCH_ANSWER_KINDS ? answer
+							     : BENCH_FAILED]++;
 }
 
 /* Makes room for more reply bytes, up to the protocol's limit. */
@@ -454,11 +471,12 @@ static int lg_run_all(struct lg_run *run)
 	for (unsigned i = 0; i < run->opt->connections; i++)
 		lg_conn_issue(run, &run->conns[i]);
 	lg_loop(run);
-	lg_report(&run->stats, run->opt->connections, run->opt->server_pid,
-		  &run->srv_start, &run->srv_end);
+	lg_report(&run->stats, run->proto, run->opt->connections,
+		  run->opt->server_pid, &run->srv_start, &run->srv_end);
 	if (run->stats.completed == 0)
 		return 2;
-	return run->stats.failed + run->stats.conn_errors ? 3 : 0;
+	return run->stats.answers[BENCH_FAILED] + run->stats.conn_errors ? 3
+									 : 0;
 }
 
 int main(int argc, char **argv)

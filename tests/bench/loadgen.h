@@ -13,13 +13,15 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-struct bench_proto;
+#include "bench_proto.h"
 
 /* The command line (loadgen.c's header comment has the usage). */
 struct lg_options {
 	const char *unix_path, *tcp;	 /* the server: exactly one is set */
 	const char *keys_path, *payload; /* the requests: exactly one is set */
-	const char *proto;		 /* "socketmap" */
+	const char *proto;		 /* "socketmap" or "policy" */
+	bool once; /* each request sent at most once, in order, by any
+		      connection; the run ends when none is left */
 	unsigned connections;
 	size_t requests;      /* bound on measured requests */
 	double seconds;	      /* bound on the measured phase */
@@ -33,6 +35,7 @@ struct lg_requests {
 	char *bytes;
 	size_t *offset;
 	size_t count, size, cap;
+	size_t overhead; /* the most a frame added to its payload so far */
 };
 
 /* Frames payload as one more request; 0 or -1 (too many, too long). */
@@ -54,7 +57,7 @@ struct lg_stats {
 	uint32_t *lat_ns;
 	size_t issued;	  /* requests sent in the measured phase */
 	size_t completed; /* of those, answered (any answer) */
-	size_t found, notfound, failed; /* answers by kind */
+	size_t answers[BENCH_ANSWER_KINDS]; /* answers by kind */
 	size_t conn_errors; /* measured requests lost with their connection */
 	uint64_t start_ns;  /* start of the measured phase */
 	uint64_t last_ns;   /* last measured answer */
@@ -77,11 +80,13 @@ void lg_proc_sample(pid_t pid, bool with_memory,
 		    struct lg_proc_sample *sample_r);
 
 /* Prints the one result line on stdout:
- * requests= seconds= rps= p50_us= p99_us= p999_us= errors= and details
- * (first_answer_unix_us: when the first measured answer came, for
- * start-up timing).
+ * requests= seconds= rps= p50_us= p99_us= p999_us= errors= and details:
+ * the answers by the kinds proto reports (found= notfound= failed= for
+ * socketmap; dunno= defer= other= failed= for policy), first_answer_unix_us
+ * (when the first measured answer came, for start-up timing).
  * Sorts stats->lat_ns. server_pid 0: no srv_ fields. */
-void lg_report(struct lg_stats *stats, unsigned connections, pid_t server_pid,
+void lg_report(struct lg_stats *stats, const struct bench_proto *proto,
+	       unsigned connections, pid_t server_pid,
 	       const struct lg_proc_sample *srv_start,
 	       const struct lg_proc_sample *srv_end);
 

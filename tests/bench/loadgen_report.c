@@ -151,7 +151,8 @@ static void lg_report_server(const struct lg_stats *stats,
 	    end->priv_dirty_kb);
 }
 
-void lg_report(struct lg_stats *stats, unsigned connections, pid_t server_pid,
+void lg_report(struct lg_stats *stats, const struct bench_proto *proto,
+	       unsigned connections, pid_t server_pid,
 	       const struct lg_proc_sample *srv_start,
 	       const struct lg_proc_sample *srv_end)
 {
@@ -165,11 +166,15 @@ void lg_report(struct lg_stats *stats, unsigned connections, pid_t server_pid,
 	       lg_percentile_us(stats->lat_ns, n, 500),
 	       lg_percentile_us(stats->lat_ns, n, 990),
 	       lg_percentile_us(stats->lat_ns, n, 999),
-	       stats->failed + stats->conn_errors);
-	printf(" found=%zu notfound=%zu failed=%zu conn_errors=%zu max_us=%.1f"
+	       stats->answers[BENCH_FAILED] + stats->conn_errors);
+	for (int kind = 0; kind < BENCH_ANSWER_KINDS; kind++)
+		if (proto->answers & BENCH_ANSWER_BIT(kind))
+			printf(" %s=%zu", bench_answer_name(kind),
+			       stats->answers[kind]);
+	printf(" conn_errors=%zu max_us=%.1f"
 	       " connections=%u cli_cpu_pct=%.0f first_answer_unix_us=%llu",
-	       stats->found, stats->notfound, stats->failed, stats->conn_errors,
-	       n ? stats->lat_ns[n - 1] / 1000.0 : 0, connections,
+	       stats->conn_errors, n ? stats->lat_ns[n - 1] / 1000.0 : 0,
+	       connections,
 	       secs > 0 ? 100 * lg_client_cpu_seconds(stats) / secs : 0,
 	       (unsigned long long)stats->first_answer_unix_us);
 	if (server_pid > 0)

@@ -18,13 +18,9 @@
 #define LG_MAX_REQUESTS	   100000000u
 #define LG_MAX_KEYS	   10000000u
 
-int lg_requests_add(struct lg_requests *reqs, const struct bench_proto *proto,
-		    const char *payload, size_t len)
+/* Room for need more bytes; 0 or -1. */
+static int lg_requests_room(struct lg_requests *reqs, size_t need)
 {
-	size_t need = len + 32, frame;
-
-	if (reqs->count >= LG_MAX_KEYS)
-		return -1;
 	if (reqs->size + need > reqs->cap) {
 		size_t cap = (reqs->cap + need) * 2;
 		char *bytes = realloc(reqs->bytes, cap);
@@ -33,10 +29,33 @@ int lg_requests_add(struct lg_requests *reqs, const struct bench_proto *proto,
 			return -1;
 		reqs->bytes = bytes, reqs->cap = cap;
 	}
-	frame =
-	    proto->encode_request(reqs->bytes + reqs->size, need, payload, len);
+	return 0;
+}
+
+int lg_requests_add(struct lg_requests *reqs, const struct bench_proto *proto,
+		    const char *payload, size_t len)
+{
+	size_t need = len + (reqs->overhead > 32 ? reqs->overhead : 32);
+	size_t frame = 0;
+
+	if (reqs->count >= LG_MAX_KEYS)
+		return -1;
+	/* A frame may be much longer than its payload (a policy request is
+	 * some 30 lines made from one): try with more room until the
+	 * protocol's request limit. */
+	for (;;) {
+		if (lg_requests_room(reqs, need) < 0)
+			return -1;
+		frame = proto->encode_request(reqs->bytes + reqs->size, need,
+					      payload, len);
+		if (frame != 0 || need > proto->max_request + len)
+			break;
+		need *= 4;
+	}
 	if (frame == 0)
 		return -1;
+	if (frame > len && frame - len > reqs->overhead)
+		reqs->overhead = frame - len;
 	size_t *offset =
 	    realloc(reqs->offset, (reqs->count + 2) * sizeof(*offset));
 	if (offset == NULL)
@@ -72,7 +91,8 @@ int lg_requests_load(struct lg_requests *reqs, const struct bench_proto *proto,
 	fclose(f);
 	if (ret < 0 || reqs->count == 0)
 		fprintf(stderr, "loadgen: %s: %s\n", path,
-			ret < 0 ? "too many or too long lines" : "no request");
+			ret < 0 ? "too many, too long or malformed lines"
+				: "no request");
 	return ret < 0 || reqs->count == 0 ? -1 : 0;
 }
 
@@ -82,8 +102,8 @@ int lg_usage(void)
 			" (--keys FILE | --payload 'map key')\n"
 			"  [--connections N (1)] [--requests TOTAL (5000000)]"
 			" [--seconds S (10)] [--warmup S (0)]\n"
-			"  [--connect-retry S (0)] [--server-pid PID] [--proto "
-			"socketmap]\n");
+			"  [--connect-retry S (0)] [--server-pid PID]"
+			" [--proto|--mode socketmap|policy] [--once]\n");
 	return 1;
 }
 
@@ -119,6 +139,9 @@ static int lg_option(struct lg_options *opt, int c, const char *arg)
 	case 'P':
 		opt->proto = arg;
 		break;
+	case 'o':
+		opt->once = true;
+		break;
 	case 'c':
 		ok = lg_number(arg, 1, LG_MAX_CONNECTIONS, &v);
 		opt->connections = (unsigned)v;
@@ -151,7 +174,8 @@ int lg_options_parse(int argc, char **argv, struct lg_options *opt)
 	static const struct option longopts[] = {
 	    {"unix", 1, NULL, 'u'},	  {"tcp", 1, NULL, 't'},
 	    {"keys", 1, NULL, 'k'},	  {"payload", 1, NULL, 'p'},
-	    {"proto", 1, NULL, 'P'},	  {"connections", 1, NULL, 'c'},
+	    {"proto", 1, NULL, 'P'},	  {"mode", 1, NULL, 'P'},
+	    {"once", 0, NULL, 'o'},	  {"connections", 1, NULL, 'c'},
 	    {"requests", 1, NULL, 'n'},	  {"seconds", 1, NULL, 's'},
 	    {"warmup", 1, NULL, 'w'},	  {"connect-retry", 1, NULL, 'r'},
 	    {"server-pid", 1, NULL, 'S'}, {NULL, 0, NULL, 0},

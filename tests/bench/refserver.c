@@ -1,19 +1,22 @@
 /*
  * refserver: the do-nothing reference server of the benchmarks. It speaks
- * the same transport and framing as mailmapd (socketmap today; the framing
- * is behind bench_proto.h, so policy and dict plug in later) on ONE
+ * the same transport and framing as mailmapd (socketmap or policy; the
+ * framing is behind bench_proto.h, so dict plugs in later) on ONE
  * libevent thread, and answers every complete request with one constant
- * "found" reply: for socketmap "OK x" (the netstring "4:OK x,"). A bare
- * "OK" would be a silent NOT FOUND to Postfix (protocols.md 1.3), and
- * mailmapd's answers to the benchmark keys are mostly found ones.
+ * "found" reply: for socketmap "OK x" (the netstring "4:OK x,"), for
+ * policy "action=DUNNO\n\n". A bare "OK" would be a silent NOT FOUND to
+ * Postfix (protocols.md 1.3), and mailmapd's answers to the benchmark keys
+ * are mostly found ones; DUNNO is what a policy server answers when it
+ * lets mail through (a passed greylisting triplet). --value replaces x or
+ * DUNNO.
  *
  * What it does per request is what any server must do at least: read,
  * frame, write. Its cost per request is therefore the transport's cost,
  * the baseline that mailmapd's CPU per request is compared with.
  *
- *   refserver (--unix PATH | --tcp HOST:PORT) [--value x]
+ *   refserver (--unix PATH | --tcp HOST:PORT) [--value x|DUNNO]
  *             [--seconds S (3600)] [--max-connections N (10000)]
- *             [--proto socketmap] [--io raw|bufferevent]
+ *             [--proto|--mode socketmap|policy] [--io raw|bufferevent]
  *
  * --io raw (the default, this file) reads and writes with plain syscalls:
  * per request one read, one write and a share of an epoll_wait, which is
@@ -251,9 +254,10 @@ struct rs_options {
 static int rs_usage(void)
 {
 	fprintf(stderr,
-		"usage: refserver (--unix PATH | --tcp HOST:PORT) [--value x]\n"
+		"usage: refserver (--unix PATH | --tcp HOST:PORT)"
+		" [--value x|DUNNO]\n"
 		"  [--seconds S (3600)] [--max-connections N (10000)]"
-		" [--proto socketmap] [--io raw|bufferevent]\n");
+		" [--proto|--mode socketmap|policy] [--io raw|bufferevent]\n");
 	return 1;
 }
 
@@ -266,14 +270,14 @@ static int rs_options_parse(int argc, char **argv, struct rs_options *opt)
 	    {"seconds", 1, NULL, 's'},
 	    {"max-connections", 1, NULL, 'm'},
 	    {"proto", 1, NULL, 'P'},
+	    {"mode", 1, NULL, 'P'},
 	    {"io", 1, NULL, 'i'},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end = NULL;
 	int c;
 
-	*opt = (struct rs_options){.value = "x",
-				   .proto = "socketmap",
+	*opt = (struct rs_options){.proto = "socketmap",
 				   .io = "raw",
 				   .seconds = 3600,
 				   .max_conns = 10000};
@@ -308,7 +312,8 @@ static int rs_options_parse(int argc, char **argv, struct rs_options *opt)
 	}
 	if (optind != argc || (opt->unix_path == NULL) == (opt->tcp == NULL) ||
 	    !(opt->seconds > 0 && opt->seconds <= 86400) ||
-	    opt->max_conns == 0 || strlen(opt->value) > RS_MAX_VALUE ||
+	    opt->max_conns == 0 ||
+	    (opt->value != NULL && strlen(opt->value) > RS_MAX_VALUE) ||
 	    (strcmp(opt->io, "raw") != 0 &&
 	     strcmp(opt->io, "bufferevent") != 0))
 		return -1;
@@ -317,16 +322,16 @@ static int rs_options_parse(int argc, char **argv, struct rs_options *opt)
 
 static int rs_setup(struct rs_server *server, const struct rs_options *opt)
 {
-	const char *error = NULL;
+	const char *error = NULL, *value;
 	int ret;
 
 	if ((server->proto = bench_proto_find(opt->proto)) == NULL) {
 		fprintf(stderr, "refserver: unknown protocol %s\n", opt->proto);
 		return -1;
 	}
-	server->reply_len =
-	    server->proto->encode_found(server->reply, sizeof(server->reply),
-					opt->value, strlen(opt->value));
+	value = opt->value ? opt->value : server->proto->found_value;
+	server->reply_len = server->proto->encode_found(
+	    server->reply, sizeof(server->reply), value, strlen(value));
 	server->max_conns = opt->max_conns;
 	/* As mailmapd: its libevent is set up for threads (locking). */
 	server->bufferevent = strcmp(opt->io, "bufferevent") == 0;

@@ -1,7 +1,8 @@
 /*
- * test_bench_proto: the benchmark tools' socketmap codec. Replies are fed
- * whole and as every shorter prefix (how they arrive split over reads);
- * classification follows Postfix (protocols.md 1.3).
+ * test_bench_proto: the benchmark tools' socketmap and policy codecs.
+ * Replies are fed whole and as every shorter prefix (how they arrive split
+ * over reads); classification follows Postfix (protocols.md 1.3, 2.3). A
+ * policy request has Postfix 3.7's 29 attributes in its order (2.2).
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,29 +22,48 @@ static int failures;
 	} while (0)
 
 struct reply_case {
+	const struct bench_proto *proto;
 	const char *bytes;
 	enum bench_frame frame;
 	enum bench_answer answer;
 };
 
+#define SM &bench_proto_socketmap
+#define PO &bench_proto_policy
+
 static const struct reply_case reply_cases[] = {
-    {"4:OK x,", BENCH_FRAME, BENCH_FOUND},
-    {"004:OK x,", BENCH_FRAME, BENCH_FOUND},
-    {"2:OK,", BENCH_FRAME, BENCH_NOTFOUND},
-    {"9:NOTFOUND ,", BENCH_FRAME, BENCH_NOTFOUND},
-    {"8:NOTFOUND,", BENCH_FRAME, BENCH_NOTFOUND},
-    {"10:TEMP store,", BENCH_FRAME, BENCH_FAILED},
-    {"8:PERM why,", BENCH_FRAME, BENCH_FAILED},
-    {"5:OKAY!,", BENCH_FRAME, BENCH_FAILED},
-    {"5:BOGUS,", BENCH_FRAME, BENCH_FAILED},
-    {"4:OK x;", BENCH_ERR_FORMAT, BENCH_FAILED},
-    {"x:OK,", BENCH_ERR_FORMAT, BENCH_FAILED},
-    {"100001:", BENCH_ERR_SIZE, BENCH_FAILED},
+    {SM, "4:OK x,", BENCH_FRAME, BENCH_FOUND},
+    {SM, "004:OK x,", BENCH_FRAME, BENCH_FOUND},
+    {SM, "2:OK,", BENCH_FRAME, BENCH_NOTFOUND},
+    {SM, "9:NOTFOUND ,", BENCH_FRAME, BENCH_NOTFOUND},
+    {SM, "8:NOTFOUND,", BENCH_FRAME, BENCH_NOTFOUND},
+    {SM, "10:TEMP store,", BENCH_FRAME, BENCH_FAILED},
+    {SM, "8:PERM why,", BENCH_FRAME, BENCH_FAILED},
+    {SM, "5:OKAY!,", BENCH_FRAME, BENCH_FAILED},
+    {SM, "5:BOGUS,", BENCH_FRAME, BENCH_FAILED},
+    {SM, "4:OK x;", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {SM, "x:OK,", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {SM, "100001:", BENCH_ERR_SIZE, BENCH_FAILED},
+    {PO, "action=DUNNO\n\n", BENCH_FRAME, BENCH_DUNNO},
+    {PO, "action=dunno\n\n", BENCH_FRAME, BENCH_DUNNO},
+    {PO, "action=DUNNO\r\n\r\n", BENCH_FRAME, BENCH_DUNNO},
+    {PO, "action=DEFER_IF_PERMIT 4.7.1 Greylisted\n\n", BENCH_FRAME,
+     BENCH_DEFER},
+    {PO, "action=defer later\n\n", BENCH_FRAME, BENCH_DEFER},
+    {PO, "action=450 4.7.1 later\n\n", BENCH_FRAME, BENCH_DEFER},
+    {PO, "action=PREPEND X-Greylist: delayed\n\n", BENCH_FRAME, BENCH_OTHER},
+    {PO, "action=REJECT 5.7.1 no\n\n", BENCH_FRAME, BENCH_OTHER},
+    {PO, "action=\n\n", BENCH_FRAME, BENCH_OTHER},
+    {PO, "action=DUNNOX\n\n", BENCH_FRAME, BENCH_OTHER},
+    {PO, "x=1\naction=DUNNO\naction=REJECT\n\n", BENCH_FRAME, BENCH_DUNNO},
+    {PO, "x=1\n\n", BENCH_FRAME, BENCH_FAILED},
+    {PO, "actionDUNNO\n\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {PO, "=DUNNO\n\n", BENCH_ERR_FORMAT, BENCH_FAILED},
 };
 
 static void test_reply_case(const struct reply_case *c)
 {
-	const struct bench_proto *p = &bench_proto_socketmap;
+	const struct bench_proto *p = c->proto;
 	size_t len = strlen(c->bytes), used = 0;
 	enum bench_answer answer = BENCH_FAILED;
 	enum bench_frame frame;
@@ -96,6 +116,139 @@ static void test_encode(void)
 	       "request too large for the buffer");
 }
 
+/* The attribute names of protocols.md 2.2, in Postfix 3.7's order. */
+static const char *const postfix_attrs[] = {
+    "request",
+    "protocol_state",
+    "protocol_name",
+    "client_address",
+    "client_name",
+    "client_port",
+    "reverse_client_name",
+    "server_address",
+    "server_port",
+    "helo_name",
+    "sender",
+    "recipient",
+    "recipient_count",
+    "queue_id",
+    "instance",
+    "size",
+    "etrn_domain",
+    "stress",
+    "sasl_method",
+    "sasl_username",
+    "sasl_sender",
+    "ccert_subject",
+    "ccert_issuer",
+    "ccert_fingerprint",
+    "ccert_pubkey_fingerprint",
+    "encryption_protocol",
+    "encryption_cipher",
+    "encryption_keysize",
+    "policy_context",
+};
+
+/* The value of attribute name in a framed request, or NULL. */
+static const char *policy_value(const char *req, const char *name, char *buf,
+				size_t cap)
+{
+	size_t name_len = strlen(name);
+
+	for (const char *line = req; *line != '\n';
+	     line = strchr(line, '\n') + 1) {
+		size_t len = (size_t)(strchr(line, '\n') - line);
+
+		if (len > name_len && memcmp(line, name, name_len) == 0 &&
+		    line[name_len] == '=') {
+			snprintf(buf, cap, "%.*s", (int)(len - name_len - 1),
+				 line + name_len + 1);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static void test_policy_request(void)
+{
+	const struct bench_proto *p = bench_proto_find("policy");
+	const char *payload =
+	    "192.0.2.10 news@remote.example user@d0.example.com";
+	char out[2048], v[256];
+	size_t len, used = 0, lines = 0;
+	const char *line = out;
+
+	EXPECT(p == &bench_proto_policy, "find policy");
+	len = p->encode_request(out, sizeof(out) - 1, payload, strlen(payload));
+	EXPECT(len > 0 && len < sizeof(out), "policy request framed");
+	out[len] = '\0';
+	EXPECT(len > 2 && out[len - 1] == '\n' && out[len - 2] == '\n' &&
+		   strstr(out, "\n\n") == out + len - 2,
+	       "one empty line, at the end");
+	for (; lines < 40 && *line != '\n'; lines++) {
+		const char *name = postfix_attrs[lines < 29 ? lines : 0];
+
+		EXPECT(lines < 29 && strncmp(line, name, strlen(name)) == 0 &&
+			   line[strlen(name)] == '=',
+		       "attribute %zu: %.20s", lines, line);
+		line = strchr(line, '\n') + 1;
+	}
+	EXPECT(lines == 29, "29 attributes: %zu", lines);
+	EXPECT(strcmp(policy_value(out, "client_address", v, sizeof(v)),
+		      "192.0.2.10") == 0,
+	       "client_address");
+	EXPECT(strcmp(policy_value(out, "sender", v, sizeof(v)),
+		      "news@remote.example") == 0,
+	       "sender");
+	EXPECT(strcmp(policy_value(out, "recipient", v, sizeof(v)),
+		      "user@d0.example.com") == 0,
+	       "recipient");
+	EXPECT(strcmp(policy_value(out, "client_name", v, sizeof(v)),
+		      "mail.remote.example") == 0,
+	       "client_name");
+	EXPECT(strcmp(policy_value(out, "sasl_username", v, sizeof(v)), "") ==
+		   0,
+	       "unauthenticated");
+	EXPECT(p->decode_request(out, len, &used) == BENCH_FRAME && used == len,
+	       "request decodes");
+	for (size_t i = 0; i < len; i++)
+		EXPECT(p->decode_request(out, i, &used) == BENCH_NEED_MORE,
+		       "request prefix %zu", i);
+	/* Null sender, an override and an added attribute. */
+	payload = "2001:db8::1 <> a@b.c size=42 policy_test_time=1700000000";
+	len = p->encode_request(out, sizeof(out) - 1, payload, strlen(payload));
+	out[len] = '\0';
+	EXPECT(len > 0 &&
+		   strcmp(policy_value(out, "sender", v, sizeof(v)), "") == 0,
+	       "null sender");
+	EXPECT(strcmp(policy_value(out, "size", v, sizeof(v)), "42") == 0,
+	       "override in place");
+	EXPECT(
+	    strstr(out, "policy_context=\npolicy_test_time=1700000000\n\n") !=
+		NULL,
+	    "added after the 29: %s", out);
+	EXPECT(strcmp(policy_value(out, "helo_name", v, sizeof(v)),
+		      "mail.remote.test") == 0,
+	       "helo without a sender domain");
+	EXPECT(p->encode_request(out, 100, "1.2.3.4 a@b.c d@e.f", 19) == 0,
+	       "request too large for the buffer");
+	EXPECT(p->encode_request(out, sizeof(out), "1.2.3.4 a@b.c", 13) == 0,
+	       "recipient missing");
+	EXPECT(p->encode_request(out, sizeof(out), "1.2.3.4 a@b.c d@e.f =x",
+				 22) == 0,
+	       "extra field without a name");
+	len = p->encode_found(out, sizeof(out), p->found_value,
+			      strlen(p->found_value));
+	EXPECT(len == 14 && memcmp(out, "action=DUNNO\n\n", 14) == 0,
+	       "found %.*s", (int)len, out);
+	EXPECT(p->decode_request("a=1\nb\n\n", 8, &used) == BENCH_ERR_FORMAT,
+	       "line without =");
+	memset(out, 'a', sizeof(out));
+	out[0] = 'x', out[1] = '=';
+	EXPECT(p->decode_request(out, sizeof(out), &used) == BENCH_NEED_MORE,
+	       "a long line needs more");
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(reply_cases) / sizeof(reply_cases[0]);
@@ -103,6 +256,7 @@ int main(void)
 		test_reply_case(&reply_cases[i]);
 	test_reply_followed();
 	test_encode();
+	test_policy_request();
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
