@@ -13,12 +13,23 @@
 
 enum { CHECK_NONE = 0, CHECK_DECIDED = 1, CHECK_TEMPFAIL = -1 };
 
+/* The recipient is resolved once per request, on first use, and its
+ * mailbox decoded once: three checks look at it. */
+struct check_recipient {
+	bool resolved;
+	enum lookup_status status;
+	struct lookup_target target;
+	int mailbox_ret; /* check_mailbox_of(); 2 = not yet decoded */
+	struct rec_mailbox *mailbox;
+};
+
 struct check_ctx {
 	const struct policy_env *env;
 	const struct policy_request *req;
 	struct policy_verdict *verdict;
 	struct arena *arena;
 	const char *name; /* the running check */
+	struct check_recipient rcpt;
 };
 
 static int check_decide(struct check_ctx *c, enum policy_verdict_kind kind,
@@ -125,6 +136,35 @@ static int check_mailbox_of(struct check_ctx *c,
 			  (void **)mailbox_r);
 }
 
+/* Where the recipient leads (check_resolve, once per request). */
+static enum lookup_status check_recipient(struct check_ctx *c,
+					  const struct lookup_target **target_r)
+{
+	struct check_recipient *r = &c->rcpt;
+
+	if (!r->resolved) {
+		r->status = check_resolve(c, c->req->attrs[POLICY_RECIPIENT],
+					  &r->target);
+		r->mailbox_ret = 2;
+		r->resolved = true;
+	}
+	*target_r = &r->target;
+	return r->status;
+}
+
+/* The recipient's mailbox (check_mailbox_of, once per request); only
+ * after check_recipient() said FOUND. */
+static int check_recipient_mailbox(struct check_ctx *c,
+				   struct rec_mailbox **mailbox_r)
+{
+	struct check_recipient *r = &c->rcpt;
+
+	if (r->mailbox_ret == 2)
+		r->mailbox_ret = check_mailbox_of(c, &r->target, &r->mailbox);
+	*mailbox_r = r->mailbox;
+	return r->mailbox_ret;
+}
+
 /* ---- 1. authenticated clients -------------------------------------- */
 
 static int check_size(struct check_ctx *c, const struct rec_offer *offer)
@@ -144,7 +184,7 @@ static int check_size(struct check_ctx *c, const struct rec_offer *offer)
 /* At RCPT: SMTP out allowed, and foreign recipients if the plan says so. */
 static int check_plan_rcpt(struct check_ctx *c, const struct rec_offer *offer)
 {
-	struct lookup_target target;
+	const struct lookup_target *target;
 	enum lookup_status st;
 
 	if (!offer->smtp_out)
@@ -152,10 +192,10 @@ static int check_plan_rcpt(struct check_ctx *c, const struct rec_offer *offer)
 				    "5.7.1 Your plan does not allow sending "
 				    "mail through this server");
 	if (!offer->other_domains && c->req->attrs[POLICY_RECIPIENT].len != 0) {
-		st = check_resolve(c, c->req->attrs[POLICY_RECIPIENT], &target);
+		st = check_recipient(c, &target);
 		if (st == LOOKUP_TEMPFAIL)
 			return CHECK_TEMPFAIL;
-		if (!target.domain_ours)
+		if (!target->domain_ours)
 			return check_decide(c, POLICY_REJECT,
 					    "5.7.1 Your plan only allows "
 					    "sending to domains hosted here");
@@ -226,17 +266,17 @@ static int check_sasl_forced(struct check_ctx *c)
 
 static int check_recipient_disabled(struct check_ctx *c)
 {
-	struct lookup_target target;
+	const struct lookup_target *target;
 	struct rec_mailbox *mailbox;
 	enum lookup_status st;
 	int ret;
 
 	if (c->req->attrs[POLICY_RECIPIENT].len == 0)
 		return CHECK_NONE;
-	st = check_resolve(c, c->req->attrs[POLICY_RECIPIENT], &target);
+	st = check_recipient(c, &target);
 	if (st != LOOKUP_FOUND)
 		return st == LOOKUP_TEMPFAIL ? CHECK_TEMPFAIL : CHECK_NONE;
-	ret = check_mailbox_of(c, &target, &mailbox);
+	ret = check_recipient_mailbox(c, &mailbox);
 	if (ret <= 0)
 		return ret < 0 ? CHECK_TEMPFAIL : CHECK_NONE;
 	if (mailbox->enabled)
@@ -284,17 +324,17 @@ static bool check_rules_allow(const struct rec_alias *list,
 
 static int check_send_rights(struct check_ctx *c)
 {
-	struct lookup_target target;
+	const struct lookup_target *target;
 	struct rec_alias *list;
 	const char *identity;
 	enum lookup_status st;
 
 	if (c->req->attrs[POLICY_RECIPIENT].len == 0)
 		return CHECK_NONE;
-	st = check_resolve(c, c->req->attrs[POLICY_RECIPIENT], &target);
-	if (st != LOOKUP_FOUND || target.type != REC_ALIAS)
+	st = check_recipient(c, &target);
+	if (st != LOOKUP_FOUND || target->type != REC_ALIAS)
 		return st == LOOKUP_TEMPFAIL ? CHECK_TEMPFAIL : CHECK_NONE;
-	list = check_decode(c, REC_ALIAS, target.address, target.record);
+	list = check_decode(c, REC_ALIAS, target->address, target->record);
 	if (list == NULL)
 		return CHECK_TEMPFAIL;
 	if (!list->enabled || list->send_rules.count == 0)
@@ -378,7 +418,7 @@ static int check_antispam(struct check_ctx *c,
 		return -1;
 	if (!domain->antispam)
 		return 0;
-	ret = check_mailbox_of(c, target, &mailbox);
+	ret = check_recipient_mailbox(c, &mailbox);
 	if (ret <= 0) /* a list or alias: its domain decides */
 		return ret < 0 ? -1 : 1;
 	if (check_offer(c, mailbox, &offer) < 0)
@@ -390,19 +430,20 @@ static int check_greylisting(struct check_ctx *c)
 {
 	const struct config_policy *settings = c->env->settings;
 	const struct policy_request *req = c->req;
-	struct lookup_target target;
+	const struct lookup_target *target;
 	enum lookup_status st;
 	int ret;
 
 	if (!settings->greylisting || req->authenticated ||
 	    c->env->greylist == NULL || req->attrs[POLICY_RECIPIENT].len == 0)
 		return CHECK_NONE;
-	st = check_resolve(c, req->attrs[POLICY_RECIPIENT], &target);
+	st = check_recipient(c, &target);
 	if (st == LOOKUP_TEMPFAIL)
 		return CHECK_TEMPFAIL;
-	if (!target.domain_ours) /* not ours: reject_unauth_destination's job */
+	if (!target
+		 ->domain_ours) /* not ours: reject_unauth_destination's job */
 		return CHECK_NONE;
-	ret = st == LOOKUP_FOUND ? check_antispam(c, &target) : 1;
+	ret = st == LOOKUP_FOUND ? check_antispam(c, target) : 1;
 	if (ret <= 0)
 		return ret < 0 ? CHECK_TEMPFAIL : CHECK_NONE;
 	if (check_whitelisted_client(settings, req) ||
@@ -456,7 +497,7 @@ void policy_decide(const struct policy_env *env,
 		   const struct policy_request *req,
 		   struct policy_verdict *verdict)
 {
-	struct check_ctx c = {env, req, verdict, env->lookup->arena, NULL};
+	struct check_ctx c = {env, req, verdict, env->lookup->arena, NULL, {0}};
 
 	verdict->kind = POLICY_DUNNO;
 	verdict->text = "";

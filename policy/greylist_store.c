@@ -14,9 +14,14 @@ struct greylist_pending {
 	unsigned char value[GREYLIST_VALUE_MAX];
 };
 
+/* Pending puts in arrival order, with an open-addressing hash index
+ * (slot = item index + 1, 0 = free) so that finding a key on the request
+ * path does not scan the queue. */
 struct greylist_queue {
 	size_t count;
 	size_t capacity;
+	size_t index_mask; /* index size - 1, a power of two >= 2 capacity */
+	uint32_t *index;
 	struct greylist_pending items[];
 };
 
@@ -72,28 +77,61 @@ struct greylist_queue *greylist_queue_new(size_t capacity)
 		abort();
 	queue->count = 0;
 	queue->capacity = capacity;
+	queue->index_mask = 1;
+	while (queue->index_mask < 2 * capacity)
+		queue->index_mask <<= 1;
+	queue->index = calloc(queue->index_mask, sizeof(*queue->index));
+	if (queue->index == NULL)
+		abort();
+	queue->index_mask--;
 	return queue;
 }
 
 void greylist_queue_free(struct greylist_queue **queue)
 {
+	if (*queue != NULL)
+		free((*queue)->index);
 	free(*queue);
 	*queue = NULL;
 }
 
-/* The slot holding key, or NULL. The key's bucket byte is a hash of the
- * rest, so most mismatches end before memcmp(). */
+/* FNV-1a: the keys are short; any decent spread will do. */
+static size_t greylist_queue_hash(const unsigned char *key, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+/* The index slot of key: the one holding it, or the free one where it
+ * would go (the index is never full: it has twice the queue's room). */
+static uint32_t *greylist_queue_probe(const struct greylist_queue *queue,
+				      const struct greylist_key *key)
+{
+	size_t i = greylist_queue_hash(key->data, key->len) & queue->index_mask;
+
+	for (;; i = (i + 1) & queue->index_mask) {
+		uint32_t slot = queue->index[i];
+		if (slot == 0)
+			return &queue->index[i];
+		const struct greylist_pending *p = &queue->items[slot - 1];
+		if (p->key_len == key->len &&
+		    memcmp(p->key, key->data, key->len) == 0)
+			return &queue->index[i];
+	}
+}
+
+/* The pending put of key, or NULL. */
 static struct greylist_pending *
 greylist_queue_slot(const struct greylist_queue *queue,
 		    const struct greylist_key *key)
 {
-	for (size_t i = 0; i < queue->count; i++) {
-		const struct greylist_pending *p = &queue->items[i];
-		if (p->key_len == key->len && p->key[1] == key->data[1] &&
-		    memcmp(p->key, key->data, key->len) == 0)
-			return (struct greylist_pending *)p;
-	}
-	return NULL;
+	uint32_t slot = *greylist_queue_probe(queue, key);
+
+	return slot != 0 ? (struct greylist_pending *)&queue->items[slot - 1]
+			 : NULL;
 }
 
 static int greylist_queue_put_value(struct greylist_queue *queue,
@@ -101,12 +139,16 @@ static int greylist_queue_put_value(struct greylist_queue *queue,
 				    const unsigned char *value,
 				    size_t value_len)
 {
-	struct greylist_pending *p = greylist_queue_slot(queue, key);
+	uint32_t *slot = greylist_queue_probe(queue, key);
+	struct greylist_pending *p;
 
-	if (p == NULL) {
+	if (*slot != 0) {
+		p = &queue->items[*slot - 1];
+	} else {
 		if (queue->count == queue->capacity)
 			return -1;
 		p = &queue->items[queue->count++];
+		*slot = (uint32_t)queue->count;
 		p->key_len = (uint16_t)key->len;
 		memcpy(p->key, key->data, key->len);
 	}
@@ -167,6 +209,8 @@ size_t greylist_queue_count(const struct greylist_queue *queue)
 void greylist_queue_clear(struct greylist_queue *queue)
 {
 	queue->count = 0;
+	memset(queue->index, 0,
+	       (queue->index_mask + 1) * sizeof(*queue->index));
 }
 
 /* Flushing */
@@ -197,6 +241,31 @@ static bool greylist_flush_merge(struct store_txn *txn,
 	       old.last > new.last;
 }
 
+static int greylist_pending_cmp(const void *a, const void *b)
+{
+	const struct greylist_pending *x = a, *y = b;
+	size_t len = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int cmp = memcmp(x->key, y->key, len);
+
+	return cmp != 0 ? cmp : (int)x->key_len - (int)y->key_len;
+}
+
+/* Puts the pending writes in key order: neighbouring keys share B-tree
+ * pages, so a batch touches (and copies) each page once. The index is
+ * rebuilt: the queue stays usable if the write fails. */
+static void greylist_queue_sort(struct greylist_queue *queue)
+{
+	qsort(queue->items, queue->count, sizeof(queue->items[0]),
+	      greylist_pending_cmp);
+	memset(queue->index, 0,
+	       (queue->index_mask + 1) * sizeof(*queue->index));
+	for (size_t i = 0; i < queue->count; i++) {
+		struct greylist_key key = {.len = queue->items[i].key_len};
+		memcpy(key.data, queue->items[i].key, key.len);
+		*greylist_queue_probe(queue, &key) = (uint32_t)(i + 1);
+	}
+}
+
 static int greylist_flush_body(struct store_txn *txn, void *context)
 {
 	struct greylist_queue *queue = context;
@@ -218,9 +287,10 @@ int greylist_queue_flush(struct store *state, struct greylist_queue *queue,
 
 	if (queue->count == 0)
 		return STORE_OK;
+	greylist_queue_sort(queue);
 	ret = store_write(state, greylist_flush_body, queue, error_r);
 	if (ret == STORE_OK)
-		queue->count = 0;
+		greylist_queue_clear(queue);
 	return ret;
 }
 

@@ -41,7 +41,7 @@
 # every thread; postgrey's disk waits are not CPU) and the replies by kind.
 # Medians over rounds; a PASS/FAIL line per target at the end. The
 # machine may be shared: a run during which other processes used more than
-# 10 % of a CPU (/proc/stat) is run again, within bounds, and the runs so
+# 25 % of a CPU (/proc/stat) is run again, within bounds, and the runs so
 # disturbed that were kept are counted in the summary; before each run the
 # benchmark waits a little for such processes to calm down. Every
 # process started is stopped on exit; the whole run is bounded by a
@@ -52,7 +52,7 @@ cd "$(dirname "$0")/../.."
 
 rounds=3 seconds=3 warmup=1 pg_seconds=2 pg_warmup=0.3 conns_list="1 8 32"
 limit=480 build=build mailmapd="" mailboxes=10000 known=1000
-max_foreign=10 retries=8 wait_budget=60
+max_foreign=25 retries=8 wait_budget=60
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) rounds=1 seconds=1.5 warmup=0.5 pg_seconds=1 pg_warmup=0.2 limit=180 retries=4 wait_budget=30 ;;
@@ -207,7 +207,10 @@ alive() { # NAME PID: the server must still run
 # Other processes on the two CPUs spoil a run. Each run measures what
 # the CPUs spent on anything but the server and loadgen (/proc/stat busy
 # time of cpu0 + cpu1, minus the server's utime + stime, minus loadgen's),
-# as "foreign" % of one CPU over the run.
+# as "foreign" % of one CPU over the run. Kernel threads that write
+# postgrey's database and the servers' logs count as foreign too: 5-25 %
+# in postgrey's runs on a quiet machine; the colleagues' builds and tests
+# that spoil a run take 60-200 %.
 hz=$(getconf CLK_TCK)
 cpu_busy() {
 	awk '$1 == "cpu0" || $1 == "cpu1" {b += $2 + $3 + $4 + $7 + $8 + $9}

@@ -700,6 +700,47 @@ START_TEST(test_queue)
 }
 END_TEST
 
+/* A full default queue: every key found through the hash index, each
+ * with its own value, before and after the flush sorts the queue; after
+ * it, every entry reads back from the store. */
+START_TEST(test_queue_many)
+{
+	struct greylist_settings s = defaults();
+	struct greylist_queue *q = greylist_queue_new(0);
+	struct greylist_net net = net_of(&s, "192.0.2.1");
+	enum { N = GREYLIST_QUEUE_DEFAULT - GREYLIST_QUEUE_RESERVE };
+	static struct greylist_key k[N];
+	struct greylist_entry e;
+	struct store_txn *txn;
+	char sender[32];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(sender, sizeof(sender), "sender%d@x", (i * 7919) % N);
+		greylist_triplet_key(&net, sender, strlen(sender), S("r@y"),
+				     &k[i]);
+		ck_assert_int_eq(
+		    greylist_queue_put(
+			q, &k[i],
+			&(struct greylist_entry){T0, T0 + (uint64_t)i, false}),
+		    0);
+	}
+	ck_assert_uint_eq(greylist_queue_count(q), N);
+	for (int i = 0; i < N; i++) {
+		ck_assert(greylist_queue_find(q, &k[i], &e));
+		ck_assert_uint_eq(e.last, T0 + (uint64_t)i);
+	}
+	flush(q);
+	txn = read_begin();
+	for (int i = 0; i < N; i++) {
+		ck_assert(!greylist_queue_find(q, &k[i], &e));
+		ck_assert_int_eq(greylist_store_get(txn, &k[i], &e), STORE_OK);
+		ck_assert_uint_eq(e.last, T0 + (uint64_t)i);
+	}
+	store_read_end(reader);
+	greylist_queue_free(&q);
+}
+END_TEST
+
 START_TEST(test_flush_and_read)
 {
 	struct greylist_settings s = defaults();
@@ -1052,6 +1093,7 @@ static Suite *greylist_suite(void)
 	tc = tcase_create("store");
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);
 	tcase_add_test(tc, test_queue);
+	tcase_add_test(tc, test_queue_many);
 	tcase_add_test(tc, test_flush_and_read);
 	tcase_add_test(tc, test_store_timeline);
 	tcase_add_test(tc, test_store_check_errors);
