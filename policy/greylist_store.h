@@ -33,7 +33,7 @@
 #include "greylist.h"
 #include "store.h"
 
-#define GREYLIST_QUEUE_DEFAULT 512 /* pending puts per worker */
+#define GREYLIST_QUEUE_DEFAULT 256 /* pending puts per worker */
 /* Puts one greylist_store_check() may add; full means fewer are free. */
 #define GREYLIST_QUEUE_RESERVE 2
 #define GREYLIST_SWEEP_DEFAULT 256  /* keys deleted per transaction */
