@@ -321,27 +321,53 @@ static int single_main(struct ctl *ctl, int argc, char **argv)
 	return status;
 }
 
+static int command_help(struct ctl *ctl, int argc, char **argv)
+{
+	commands_help(ctl->out, argc >= 1 ? argv[0] : NULL);
+	return CTL_OK;
+}
+
+static int command_batch(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argc;
+	return batch_main(ctl, argv[0]);
+}
+
+static int command_query(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argc;
+	return query_main(ctl, argv[0], argv[1]);
+}
+
+/* The commands that are not OBJECT VERB; argc and argv follow the name. */
+static const struct {
+	const char *name;
+	int min_args, max_args; /* -1: any number */
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+	const char *usage;
+} commands[] = {
+    {"help", 0, -1, command_help, NULL},
+    {"batch", 1, 1, command_batch, "batch FILE|-"},
+    {"query", 2, 2, command_query, "query MAP KEY"},
+    {"greylist", 0, -1, greylist_main, NULL},
+    {"stats", 0, -1, stats_main, NULL},
+};
+
 int commands_main(struct ctl *ctl, int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "help") == 0) {
-		commands_help(ctl->out, argc >= 2 ? argv[1] : NULL);
-		return CTL_OK;
-	}
-	if (argc >= 1 && strcmp(argv[0], "batch") == 0) {
-		if (argc != 2) {
-			fprintf(ctl->err, "usage: mailmapctl batch FILE|-\n");
+	for (size_t i = 0;
+	     argc >= 1 && i < sizeof(commands) / sizeof(commands[0]); i++) {
+		int args = argc - 1;
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		if (args < commands[i].min_args ||
+		    (commands[i].max_args >= 0 &&
+		     args > commands[i].max_args)) {
+			fprintf(ctl->err, "usage: mailmapctl %s\n",
+				commands[i].usage);
 			return CTL_INPUT;
 		}
-		return batch_main(ctl, argv[1]);
+		return commands[i].run(ctl, args, argv + 1);
 	}
-	if (argc >= 1 && strcmp(argv[0], "query") == 0) {
-		if (argc != 3) {
-			fprintf(ctl->err, "usage: mailmapctl query MAP KEY\n");
-			return CTL_INPUT;
-		}
-		return query_main(ctl, argv[1], argv[2]);
-	}
-	if (argc >= 1 && strcmp(argv[0], "greylist") == 0)
-		return greylist_main(ctl, argc - 1, argv + 1);
 	return single_main(ctl, argc, argv);
 }

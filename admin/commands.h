@@ -41,5 +41,7 @@ int batch_main(struct ctl *ctl, const char *path);
 int greylist_main(struct ctl *ctl, int argc, char **argv);
 /* query.c: prints what the daemon answers for MAP KEY. */
 int query_main(struct ctl *ctl, const char *map, const char *key);
+/* stats.c: `mailmapctl stats [--json]`, per-domain totals. */
+int stats_main(struct ctl *ctl, int argc, char **argv);
 
 #endif

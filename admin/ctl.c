@@ -1,9 +1,12 @@
 /* ctl: running a command in a transaction; see ctl.h. */
 #include "ctl.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "password.h"
+#include "usage.h"
 
 struct ctl_run {
 	struct ctl *ctl;
@@ -30,6 +33,7 @@ static void ctl_op_init(struct ctl_run *run, struct store_txn *txn)
 	op->keep = &run->keep;
 	op->notes = &run->notes;
 	op->purges = &run->purges;
+	op->state_dir = run->ctl->state_dir;
 	op->fenv.arena = &run->arena;
 	op->fenv.password_scheme =
 	    run->ctl->config->password_scheme == CONFIG_PW_BLF_CRYPT
@@ -120,22 +124,10 @@ struct purge_ctx {
 
 static int ctl_purge_body(struct store_txn *txn, void *context)
 {
-	static const char *const quota_keys[] = {"storage", "messages"};
 	struct purge_ctx *ctx = context;
 
-	for (size_t i = 0; i < ctx->purges->count; i++) {
-		const char *address = ctx->purges->items[i];
-		size_t len = strlen(address);
-		char key[512];
-		for (size_t q = 0; q < 2 && len + 10 < sizeof(key); q++) {
-			memcpy(key, address, len);
-			key[len] = '\0';
-			strcpy(key + len + 1, quota_keys[q]);
-			store_del(txn, STORE_QUOTA, key,
-				  len + 1 + strlen(quota_keys[q]), NULL);
-		}
-		store_del(txn, STORE_LAST_LOGIN, address, len, NULL);
-	}
+	for (size_t i = 0; i < ctx->purges->count; i++)
+		usage_purge(txn, ctx->purges->items[i]);
 	return 0;
 }
 
@@ -160,4 +152,35 @@ static void ctl_purge_state(struct ctl *ctl, const struct strvec *purges)
 	else
 		store_sync(state, &error);
 	store_close(&state);
+}
+
+int ctl_state_open(const char *dir, struct ctl_state *state,
+		   const char **error_r)
+{
+	struct store_settings settings = {
+	    .dir = dir, .kind = STORE_ENV_STATE, .read_only = true};
+	char data[4096];
+
+	memset(state, 0, sizeof(*state));
+	if (dir == NULL)
+		return 0;
+	snprintf(data, sizeof(data), "%s/data.mdb", dir);
+	if (access(data, F_OK) < 0)
+		return 0; /* mailmapd never stored anything yet */
+	if (store_open(&settings, &state->store, error_r) != STORE_OK)
+		return -1;
+	if (store_reader_new(state->store, &state->reader, error_r) !=
+		STORE_OK ||
+	    store_read_begin(state->reader, &state->txn, error_r) != STORE_OK) {
+		ctl_state_close(state);
+		return -1;
+	}
+	return 0;
+}
+
+void ctl_state_close(struct ctl_state *state)
+{
+	store_reader_free(&state->reader);
+	store_close(&state->store);
+	state->txn = NULL;
 }

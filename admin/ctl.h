@@ -31,4 +31,18 @@ int ctl_write(struct ctl *ctl, ctl_body_fn *body, void *context);
 /* Runs body in a read snapshot. Returns an exit code. */
 int ctl_read(struct ctl *ctl, ctl_body_fn *body, void *context);
 
+/* A read snapshot of the state environment, for usage figures. */
+struct ctl_state {
+	struct store *store;
+	struct store_reader *reader;
+	struct store_txn *txn; /* NULL: there is no state environment yet */
+};
+
+/* Opens a snapshot of the state environment in dir (mailmapd creates
+ * it): 0, with state->txn NULL when it does not exist (dir NULL too), or
+ * -1 with *error_r when it cannot be read. */
+int ctl_state_open(const char *dir, struct ctl_state *state,
+		   const char **error_r);
+void ctl_state_close(struct ctl_state *state);
+
 #endif

@@ -52,6 +52,8 @@ const char *fields_format(const struct field_desc *field, const void *rec,
 /* The value as a JSON value; secrets as true/false. */
 void fields_format_json(const struct field_desc *field, const void *rec,
 			FILE *out);
+/* A size as `show` writes it: "unlimited", "2G", "5000". */
+const char *fields_format_size(struct arena *arena, uint64_t bytes);
 /* Writes s as a JSON string. */
 void fields_json_string(const char *s, FILE *out);
 /* Whether two records have the same value in field. */

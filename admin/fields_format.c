@@ -31,6 +31,13 @@ static const char *fields_size_text(struct arena *arena, uint64_t bytes)
 	return arena_printf(arena, "%" PRIu64, bytes);
 }
 
+const char *fields_format_size(struct arena *arena, uint64_t bytes)
+{
+	if (bytes == RECORD_UNLIMITED)
+		return "unlimited";
+	return fields_size_text(arena, bytes);
+}
+
 static const char *fields_duration_text(struct arena *arena, uint64_t secs)
 {
 	static const struct {

@@ -43,6 +43,8 @@ static void help_usage(FILE *out)
 	    "  greylist whitelist add NET [comment=TEXT] | del NET | list "
 	    "[--json]\n"
 	    "  greylist stats [--json]\n"
+	    "  stats [--json]      per-domain mailboxes, quota used and "
+	    "allotted\n"
 	    "  help [OBJECT]       this text, or the fields of OBJECT\n"
 	    "\n"
 	    "objects:",

@@ -20,10 +20,8 @@ static void domain_refs(struct op *op, const void *rec, struct ref_list *refs)
 	ref_list_add(op, refs, REF_SERVER, domain->server);
 }
 
-/* Sum of the effective quotas of the domain's mailboxes; -1 on failure,
- * 1 when one of them is unlimited (*culprit_r names it). */
-static int domain_allotted(struct op *op, const char *domain, uint64_t *sum_r,
-			   const char **culprit_r)
+int domain_quota_allotted(struct op *op, const char *domain, uint64_t *sum_r,
+			  const char **culprit_r)
 {
 	struct strvec mailboxes;
 	uint64_t sum = 0;
@@ -55,7 +53,7 @@ static int domain_check_quota(struct op *op, const struct rec_domain *domain)
 
 	if (domain->max_quota == RECORD_UNLIMITED)
 		return 0;
-	ret = domain_allotted(op, domain->name, &sum, &culprit);
+	ret = domain_quota_allotted(op, domain->name, &sum, &culprit);
 	if (ret < 0)
 		return -1;
 	if (ret > 0)
@@ -167,11 +165,14 @@ static void domain_show_extra(struct op *op, const void *rec,
 {
 	const struct rec_domain *domain = rec;
 	size_t mailboxes = 0, aliases = 0;
+	const char *text;
 
 	refs_count(op->txn, REF_DOMAIN, domain->name, REF_MAILBOX, &mailboxes);
 	refs_count(op->txn, REF_DOMAIN, domain->name, REF_ALIAS, &aliases);
-	emit(ctx, "mailboxes", arena_printf(op->arena, "%zu", mailboxes), true);
-	emit(ctx, "aliases", arena_printf(op->arena, "%zu", aliases), true);
+	text = arena_printf(op->arena, "%zu", mailboxes);
+	emit(ctx, "mailboxes", text, text);
+	text = arena_printf(op->arena, "%zu", aliases);
+	emit(ctx, "aliases", text, text);
 }
 
 const struct kind kind_domain = {

@@ -234,6 +234,7 @@ const struct kind kind_mailbox = {
     .after_write = mailbox_after_write,
     .check = mailbox_check,
     .before_delete = mailbox_before_delete,
+    .show_extra = mailbox_show_usage,
 };
 
 static void extra_refs(struct op *op, const void *rec, struct ref_list *refs)

@@ -76,9 +76,11 @@ static void offer_show_extra(struct op *op, const void *rec, kind_emit_fn *emit,
 {
 	const struct rec_offer *offer = rec;
 	size_t used = 0;
+	const char *text;
 
 	refs_count(op->txn, REF_OFFER, offer->key, REF_MAILBOX, &used);
-	emit(ctx, "seats_used", arena_printf(op->arena, "%zu", used), true);
+	text = arena_printf(op->arena, "%zu", used);
+	emit(ctx, "seats_used", text, text);
 }
 
 const struct kind kind_offer = {

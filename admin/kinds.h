@@ -20,9 +20,11 @@ struct ref_list {
 	size_t cap;
 };
 
-/* Emits one computed value of `show`; number says how JSON shows it. */
-typedef void kind_emit_fn(void *ctx, const char *name, const char *value,
-			  bool number);
+/* Emits one computed value of `show`: text for the "name: value" lines,
+ * json as it goes into the JSON object (a number, null...), or NULL for
+ * text as a JSON string. */
+typedef void kind_emit_fn(void *ctx, const char *name, const char *text,
+			  const char *json);
 
 struct kind {
 	enum record_type type;
@@ -83,6 +85,13 @@ int kind_referrers(struct op *op, enum ref_kind to_kind, const char *to,
 int domain_check_limits(struct op *op, const char *domain);
 /* Rule 8 (and the domain default): server exists with the IMAP role. */
 int server_check_imap(struct op *op, const char *server);
+/* The quota allotted to a domain's mailboxes: 0 with their sum, 1 when
+ * one of them is unlimited (*culprit_r names it), -1 on failure. */
+int domain_quota_allotted(struct op *op, const char *domain, uint64_t *sum_r,
+			  const char **culprit_r);
+/* mailbox_usage.c: the quota and usage lines of `mailbox show`. */
+void mailbox_show_usage(struct op *op, const void *rec, kind_emit_fn *emit,
+			void *ctx);
 /* The effective quota of a mailbox: its override or its offer's. */
 int mailbox_effective_quota(struct op *op, const struct rec_mailbox *mailbox,
 			    uint64_t *quota_r);

@@ -37,6 +37,7 @@ struct op {
 	const char *error;
 	struct strvec *notes;  /* printed after the commit */
 	struct strvec *purges; /* addresses whose state goes after it */
+	const char *state_dir; /* the state environment (usage), or NULL */
 };
 
 /* Records the failure; returns -1 so callers can `return op_fail(...)`. */

@@ -10,22 +10,22 @@ struct show_ctx {
 	int width;
 };
 
-static void show_emit(void *context, const char *name, const char *value,
-		      bool number)
+static void show_emit(void *context, const char *name, const char *text,
+		      const char *json)
 {
 	struct show_ctx *ctx = context;
 
 	if (!ctx->json) {
 		int pad = ctx->width - (int)strlen(name) - 1;
 		fprintf(ctx->out, "%s:%*s %s\n", name, pad > 0 ? pad : 0, "",
-			value);
+			text);
 		return;
 	}
 	fprintf(ctx->out, "%s\n  \"%s\": ", ctx->first ? "" : ",", name);
-	if (number)
-		fputs(value, ctx->out);
+	if (json != NULL)
+		fputs(json, ctx->out);
 	else
-		fields_json_string(value, ctx->out);
+		fields_json_string(text, ctx->out);
 	ctx->first = false;
 }
 
@@ -128,4 +128,85 @@ void output_list_end(struct output_table *table)
 	output_row(table, header);
 	for (size_t r = 0; r < table->rows; r++)
 		output_row(table, table->cells.items + r * table->column_count);
+}
+
+struct output_grid {
+	struct op *op;
+	FILE *out;
+	bool json;
+	const char *const *columns;
+	size_t count;
+	struct strvec texts; /* row-major */
+	struct strvec jsons; /* same cells; NULL = text as a string */
+};
+
+struct output_grid *output_grid_begin(struct op *op, FILE *out, bool json,
+				      const char *const *columns, size_t count)
+{
+	struct output_grid *grid = arena_zalloc(op->arena, sizeof(*grid));
+
+	grid->op = op;
+	grid->out = out;
+	grid->json = json;
+	grid->columns = columns;
+	grid->count = count;
+	return grid;
+}
+
+void output_grid_cell(struct output_grid *grid, const char *text,
+		      const char *json)
+{
+	strvec_push(grid->op->arena, &grid->texts, text);
+	strvec_push(grid->op->arena, &grid->jsons, json);
+}
+
+static void output_grid_json(const struct output_grid *grid, size_t rows)
+{
+	fputs(rows != 0 ? "[\n" : "[", grid->out);
+	for (size_t r = 0; r < rows; r++) {
+		fputs("  {", grid->out);
+		for (size_t c = 0; c < grid->count; c++) {
+			size_t i = r * grid->count + c;
+			fprintf(grid->out, "%s\"%s\": ", c != 0 ? ", " : "",
+				grid->columns[c]);
+			if (grid->jsons.items[i] != NULL)
+				fputs(grid->jsons.items[i], grid->out);
+			else
+				fields_json_string(grid->texts.items[i],
+						   grid->out);
+		}
+		fputs(r + 1 < rows ? "},\n" : "}\n", grid->out);
+	}
+	fputs("]\n", grid->out);
+}
+
+static void output_grid_row(const struct output_grid *grid,
+			    const char *const *cells, const size_t *widths)
+{
+	for (size_t c = 0; c + 1 < grid->count; c++)
+		fprintf(grid->out, "%-*s  ", (int)widths[c], cells[c]);
+	fprintf(grid->out, "%s\n", cells[grid->count - 1]);
+}
+
+void output_grid_end(struct output_grid *grid)
+{
+	size_t rows = grid->texts.count / grid->count;
+	size_t *widths;
+
+	if (grid->json) {
+		output_grid_json(grid, rows);
+		return;
+	}
+	widths = arena_zalloc(grid->op->arena, grid->count * sizeof(*widths));
+	for (size_t c = 0; c < grid->count; c++)
+		widths[c] = strlen(grid->columns[c]);
+	for (size_t i = 0; i < rows * grid->count; i++) {
+		size_t len = strlen(grid->texts.items[i]);
+		if (len > widths[i % grid->count])
+			widths[i % grid->count] = len;
+	}
+	output_grid_row(grid, grid->columns, widths);
+	for (size_t r = 0; r < rows; r++)
+		output_grid_row(grid, grid->texts.items + r * grid->count,
+				widths);
 }

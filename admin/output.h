@@ -22,4 +22,17 @@ struct output_table *output_list_begin(struct op *op, FILE *out, bool json,
 void output_list_row(struct output_table *table, const void *rec);
 void output_list_end(struct output_table *table);
 
+/* A table of computed rows (stats): aligned text columns under a header,
+ * or a JSON array of objects whose members are the columns. */
+struct output_grid;
+
+struct output_grid *output_grid_begin(struct op *op, FILE *out, bool json,
+				      const char *const *columns, size_t count);
+/* The next cell, row by row: text for the table, json as it goes into
+ * the JSON object (a number, null...; NULL: text as a JSON string). */
+void output_grid_cell(struct output_grid *grid, const char *text,
+		      const char *json);
+/* Prints the table (the header alone without rows) or the array. */
+void output_grid_end(struct output_grid *grid);
+
 #endif

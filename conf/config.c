@@ -18,6 +18,7 @@
  * in with @include are parsed but not pre-scanned).
  */
 #include "config.h"
+#include "config_dovecot.h"
 #include "config_internal.h"
 
 #include <errno.h>
@@ -687,6 +688,11 @@ static int walk_setting(const struct load *ld, const struct scope *scope,
 	if (scope->settings == settings && config_policy_is_list(path))
 		return config_policy_list_load(ld->file, s, path, scope->base,
 					       ld->error_r);
+	/* the dovecot group has its own table: config_dovecot.c */
+	if (scope->settings == settings &&
+	    strcmp(path, CONFIG_DOVECOT_PATH) == 0)
+		return config_dovecot_load(ld->file, s, scope->base,
+					   ld->error_r);
 	if (!is_group_path(scope, path))
 		return load_fail(ld, s, "unknown %s \"%s\"",
 				 is_group ? "group" : "setting", path);
@@ -930,6 +936,8 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 	if (config == NULL)
 		return fail(error_r, "out of memory");
 	ret = apply_defaults(&ld, &scope);
+	if (ret == 0)
+		ret = config_dovecot_defaults(config, error_r);
 	if (ret == 0 && path == NULL)
 		ret = check_rules(&ld, config);
 	else if (ret == 0)
@@ -952,6 +960,7 @@ void config_free(struct config **config)
 	}
 	config_listeners_free(*config);
 	config_policy_free(*config);
+	config_dovecot_free(*config);
 	free(*config);
 	*config = NULL;
 }

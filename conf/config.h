@@ -2,11 +2,12 @@
  * config.h - mailmapd.conf parsed into one typed, validated snapshot.
  *
  * The file is libconfig syntax (libconfig 1.5): the groups "store",
- * "passwords", "lookup", "daemon" and "policy", and the "listeners" list of
- * groups. Every setting has a default; unknown groups and settings, wrong
- * value types and out-of-range values are errors that name the file, the
- * line and the setting. A loaded struct config is never changed: a reload
- * loads a new one and swaps it. The documented sample is conf/mailmapd.conf.
+ * "passwords", "lookup", "daemon", "policy" and "dovecot", and the
+ * "listeners" list of groups. Every setting has a default; unknown groups
+ * and settings, wrong value types and out-of-range values are errors that
+ * name the file, the line and the setting. A loaded struct config is never
+ * changed: a reload loads a new one and swaps it. The documented sample is
+ * conf/mailmapd.conf.
  */
 #ifndef MAILMAP_CONFIG_H
 #define MAILMAP_CONFIG_H
@@ -77,6 +78,15 @@ struct config_policy {
 	uint64_t sweep_interval; /* seconds between greylist sweeps, 10m */
 };
 
+/* The "dovecot" group (design.md "Dovecot"): what the dict service's
+   userdb answers carry besides the store's data (config_dovecot.c). */
+struct config_dovecot {
+	char *uid;  /* dovecot.uid: a number or a user name, "" = not sent */
+	char *gid;  /* dovecot.gid: a number or a group name, "" = not sent */
+	char *mail; /* dovecot.mail: mail location template, "" = not sent,
+		       default "maildir:~/Maildir" */
+};
+
 struct config {
 	/* [store] */
 	char *store_dir;   /* store.dir: DIR/config and DIR/state, absolute */
@@ -99,6 +109,8 @@ struct config {
 			     error, warning, info (default), debug */
 	/* [policy] */
 	struct config_policy policy;
+	/* [dovecot] */
+	struct config_dovecot dovecot;
 	/* [listeners] */
 	struct config_listener *listeners;
 	size_t listener_count;

@@ -723,7 +723,64 @@ int store_iter_open(struct store_txn *txn, enum store_table table,
 	iter->prefix = prefix;
 	iter->prefix_len = prefix_len;
 	iter->started = false;
+	iter->after = NULL;
+	iter->after_len = 0;
 	return STORE_OK;
+}
+
+int store_iter_open_after(struct store_txn *txn, enum store_table table,
+			  const void *prefix, size_t prefix_len,
+			  const void *after, size_t after_len,
+			  struct store_iter *iter)
+{
+	int ret = store_iter_open(txn, table, prefix, prefix_len, iter);
+
+	iter->after = after;
+	iter->after_len = after_len;
+	return ret;
+}
+
+/* LMDB's default key order: bytes, then the shorter key first. */
+static int store_key_cmp(const void *a, size_t a_len, const void *b,
+			 size_t b_len)
+{
+	int cmp = memcmp(a, b, a_len < b_len ? a_len : b_len);
+
+	if (cmp != 0)
+		return cmp;
+	return a_len < b_len ? -1 : a_len > b_len;
+}
+
+/* Positions the cursor on the first key past iter->after. A resume key
+ * longer than LMDB's limit is sought by its first store_max_key() bytes,
+ * then the keys up to it are skipped. */
+static int store_iter_seek_after(struct store_iter *iter, MDB_val *k,
+				 MDB_val *v)
+{
+	size_t max = store_max_key(iter->txn->store);
+	int rc;
+
+	k->mv_data = (void *)iter->after;
+	k->mv_size = iter->after_len < max ? iter->after_len : max;
+	rc = mdb_cursor_get(iter->cursor, k, v, MDB_SET_RANGE);
+	while (rc == 0 && store_key_cmp(k->mv_data, k->mv_size, iter->after,
+					iter->after_len) <= 0)
+		rc = mdb_cursor_get(iter->cursor, k, v, MDB_NEXT_NODUP);
+	return rc;
+}
+
+/* The first row: the prefix's first key, or the first one past `after`
+ * when that sorts at or after the prefix. */
+static int store_iter_first(struct store_iter *iter, MDB_val *k, MDB_val *v)
+{
+	if (iter->after_len != 0 &&
+	    (iter->prefix_len == 0 ||
+	     store_key_cmp(iter->after, iter->after_len, iter->prefix,
+			   iter->prefix_len) >= 0))
+		return store_iter_seek_after(iter, k, v);
+	return mdb_cursor_get(iter->cursor, k, v,
+			      iter->prefix_len != 0 ? MDB_SET_RANGE
+						    : MDB_FIRST);
 }
 
 int store_iter_next(struct store_iter *iter, struct store_val *key_r,
@@ -731,15 +788,15 @@ int store_iter_next(struct store_iter *iter, struct store_val *key_r,
 {
 	MDB_val k = {iter->prefix_len, (void *)iter->prefix};
 	MDB_val v;
-	MDB_cursor_op op = MDB_NEXT;
 	int rc;
 
 	if (iter->cursor == NULL)
 		return 0;
 	if (!iter->started)
-		op = iter->prefix_len != 0 ? MDB_SET_RANGE : MDB_FIRST;
+		rc = store_iter_first(iter, &k, &v);
+	else
+		rc = mdb_cursor_get(iter->cursor, &k, &v, MDB_NEXT);
 	iter->started = true;
-	rc = mdb_cursor_get(iter->cursor, &k, &v, op);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)

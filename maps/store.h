@@ -62,6 +62,8 @@ struct store_iter {
 	const void *prefix;
 	size_t prefix_len;
 	bool started;
+	const void *after; /* store_iter_open_after(): rows start past it */
+	size_t after_len;
 };
 
 #define STORE_PUT_NEW 0x1 /* fail with STORE_EXISTS instead of replacing */
@@ -113,6 +115,15 @@ int store_count_dups(struct store_txn *txn, enum store_table table,
 int store_iter_open(struct store_txn *txn, enum store_table table,
 		    const void *prefix, size_t prefix_len,
 		    struct store_iter *iter);
+/* Like store_iter_open(), but the first row is the first key with the
+ * prefix that sorts strictly after `after` (LMDB's order: bytes, then the
+ * shorter first), which need not exist; with a DUPSORT table every
+ * duplicate of `after` is skipped. after_len 0: from the first key. Lets
+ * a listing resume in a later snapshot where the last one stopped. */
+int store_iter_open_after(struct store_txn *txn, enum store_table table,
+			  const void *prefix, size_t prefix_len,
+			  const void *after, size_t after_len,
+			  struct store_iter *iter);
 /* 1 with a row, 0 at the end, or a failure. */
 int store_iter_next(struct store_iter *iter, struct store_val *key_r,
 		    struct store_val *value_r);

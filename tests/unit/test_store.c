@@ -928,6 +928,111 @@ START_TEST(writer_lock_times_out)
 }
 END_TEST
 
+/* Iterators that resume after a key */
+
+/* The longest key LMDB takes here (511 bytes), a "b" and 'z's: sorts
+ * between "bb" and "c"; shown as "K" in the expectations. */
+static char long_key[512];
+
+static int body_iter_keys(struct store_txn *txn, void *context)
+{
+	static const char *const keys[] = {"a", "ab", "b", "ba", "bb", "c"};
+	static const char *const dups[][2] = {
+	    {"k1", "v1"}, {"k1", "v2"}, {"k2", "v1"}};
+
+	(void)context;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		store_put(txn, STORE_CUSTOMERS, keys[i], strlen(keys[i]), "x",
+			  1, 0);
+	store_put(txn, STORE_CUSTOMERS, long_key, strlen(long_key), "x", 1, 0);
+	for (size_t i = 0; i < sizeof(dups) / sizeof(dups[0]); i++)
+		store_put(txn, STORE_REFS, dups[i][0], 2, dups[i][1], 2, 0);
+	return 0;
+}
+
+struct iter_case {
+	enum store_table table;
+	const char *prefix;
+	const char *after; /* "K": long_key; "K+": long_key and a 'z' */
+	const char *want;  /* keys joined with ',' (long_key as "K") */
+};
+
+static const struct iter_case iter_cases[] = {
+    {STORE_CUSTOMERS, "", "", "a,ab,b,ba,bb,K,c"},
+    {STORE_CUSTOMERS, "", "ab", "b,ba,bb,K,c"},
+    {STORE_CUSTOMERS, "", "aa", "ab,b,ba,bb,K,c"},
+    {STORE_CUSTOMERS, "", "c", ""},
+    {STORE_CUSTOMERS, "", "zzz", ""},
+    {STORE_CUSTOMERS, "b", "", "b,ba,bb,K"},
+    {STORE_CUSTOMERS, "b", "a", "b,ba,bb,K"},
+    {STORE_CUSTOMERS, "b", "b", "ba,bb,K"},
+    {STORE_CUSTOMERS, "b", "ba", "bb,K"},
+    {STORE_CUSTOMERS, "b", "bb", "K"},
+    {STORE_CUSTOMERS, "b", "bz", "K"},
+    {STORE_CUSTOMERS, "b", "K", ""},
+    {STORE_CUSTOMERS, "b", "c", ""},
+    {STORE_CUSTOMERS, "", "K", "c"},
+    {STORE_CUSTOMERS, "", "K+", "c"},
+    {STORE_REFS, "", "", "k1,k1,k2"},
+    {STORE_REFS, "", "k1", "k2"},
+    {STORE_REFS, "k", "k0", "k1,k1,k2"},
+};
+
+/* The keys an iterator gives, joined like iter_case.want. */
+static void iter_collect(struct store_txn *txn, const struct iter_case *c,
+			 const char *after, char *out, size_t size)
+{
+	struct store_iter iter;
+	struct store_val key, value;
+	size_t used = 0;
+	int ret;
+
+	out[0] = '\0';
+	ck_assert_int_eq(store_iter_open_after(txn, c->table, c->prefix,
+					       strlen(c->prefix), after,
+					       strlen(after), &iter),
+			 STORE_OK);
+	while ((ret = store_iter_next(&iter, &key, &value)) == 1) {
+		bool is_long = key.len == strlen(long_key);
+		used += (size_t)snprintf(
+		    out + used, size - used, "%s%.*s", used != 0 ? "," : "",
+		    is_long ? 1 : (int)key.len,
+		    is_long ? "K" : (const char *)key.data);
+	}
+	ck_assert_int_eq(ret, 0);
+	store_iter_close(&iter);
+}
+
+START_TEST(iterator_resumes_after_a_key)
+{
+	const struct iter_case *c = &iter_cases[_i];
+	struct store *store = must_open(true);
+	struct store_reader *reader;
+	struct store_txn *txn;
+	const char *error;
+	char after[600], got[1024];
+
+	memset(long_key, 'z', sizeof(long_key) - 1);
+	long_key[0] = 'b';
+	long_key[sizeof(long_key) - 1] = '\0';
+	ck_assert_uint_eq(store_max_key(store), strlen(long_key));
+	ck_assert_int_eq(store_write(store, body_iter_keys, NULL, &error),
+			 STORE_OK);
+	snprintf(after, sizeof(after), "%s",
+		 strcmp(c->after, "K") == 0 ? long_key : c->after);
+	if (strcmp(c->after, "K+") == 0)
+		snprintf(after, sizeof(after), "%sz", long_key);
+	ck_assert_int_eq(store_reader_new(store, &reader, &error), STORE_OK);
+	ck_assert_int_eq(store_read_begin(reader, &txn, &error), STORE_OK);
+	iter_collect(txn, c, after, got, sizeof(got));
+	ck_assert_msg(strcmp(got, c->want) == 0,
+		      "prefix \"%s\" after \"%s\": got \"%s\", want \"%s\"",
+		      c->prefix, c->after, got, c->want);
+	store_reader_free(&reader);
+	store_close(&store);
+}
+END_TEST
+
 #define N(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
 int main(void)
@@ -952,6 +1057,7 @@ int main(void)
 	tcase_add_test(tc, refs_dupsort);
 	tcase_add_test(tc, refs_kind_names);
 	tcase_add_test(tc, writer_lock_times_out);
+	tcase_add_loop_test(tc, iterator_resumes_after_a_key, 0, N(iter_cases));
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
