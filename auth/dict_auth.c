@@ -10,7 +10,8 @@
  * the key's tail.
  *
  * passdb answer: {"password": "{SCHEME}hash", "user": "<address>"}, plus
- * "host" when the mailbox (else its domain) names a server. The "user"
+ * "host" when the mailbox (else its domain) names a server and the login
+ * is not refused. The "user"
  * member gives Dovecot the canonical name (User@Example.COM logs in as
  * user@example.com). NOTFOUND: unknown user, an address that is no
  * mailbox, a mailbox without a password, and any key on dict "userdb"
@@ -166,7 +167,10 @@ static void passdb_answer(const struct dict_ctx *ctx,
 		dict_json_string(&json, "nologin", "y");
 		dict_json_string(&json, "reason", refusal);
 	}
-	if (account->server != NULL && account->server->host[0] != '\0')
+	/* Not with a refusal: Dovecot reads nologin + host as a referral
+	 * ("NO [REFERRAL imap://...]") and the user would not see why. */
+	if (refusal == NULL && account->server != NULL &&
+	    account->server->host[0] != '\0')
 		dict_json_string(&json, "host", account->server->host);
 	dict_json_end(&json, reply);
 }

@@ -11,7 +11,8 @@
  *   mode             unix only: "0660", "660" or 660 (read as octal,
  *                    libconfig 1.5 reads 0660 as decimal), <= 0777;
  *                    default 0666; TCP listeners have 0
- *   maps             socketmap only: lookup_map_names, no duplicates;
+ *   maps             socketmap: lookup_map_names; dict: auth, userdb,
+ *                    quota, lastlogin; no duplicates;
  *                    omitted = all (map_count 0)
  *   allow            TCP only: "addr/prefix" or "addr" (config_net.c);
  *                    omitted = 127.0.0.0/8 and ::1/128
@@ -478,45 +479,67 @@ static int entry_check_use(struct entry *e, bool is_unix)
 	return 0;
 }
 
-static bool is_lookup_map(const char *name)
+/* The dict names a dict listener may serve: the names of enum dict_name
+ * in auth/dict_backend.h (conf/ cannot link auth/, which builds on it;
+ * mailmapd refuses a handshake naming any other). */
+static const char *const dict_map_names[] = {"auth", "userdb", "quota",
+					     "lastlogin", NULL};
+
+/* The names a listener of this protocol serves, or NULL: none. */
+static const char *const *served_names(int protocol)
 {
-	for (size_t i = 0; lookup_map_names[i] != NULL; i++) {
-		if (strcmp(lookup_map_names[i], name) == 0)
+	switch (protocol) {
+	case CONFIG_PROTO_SOCKETMAP:
+		return lookup_map_names;
+	case CONFIG_PROTO_DICT:
+		return dict_map_names;
+	default:
+		return NULL;
+	}
+}
+
+static bool is_name_in(const char *const *names, const char *name)
+{
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], name) == 0)
 			return true;
 	}
 	return false;
 }
 
-/* "domains, alias_domains, ..." from lookup_map_names, for messages. */
-static void lookup_map_list(char *buf, size_t size)
+/* "domains, alias_domains, ..." for messages. */
+static void name_list(const char *const *names, char *buf, size_t size)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; lookup_map_names[i] != NULL && used < size; i++)
-		used +=
-		    (size_t)snprintf(buf + used, size - used, "%s%s",
-				     i == 0 ? "" : ", ", lookup_map_names[i]);
+	for (size_t i = 0; names[i] != NULL && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i == 0 ? "" : ", ", names[i]);
 }
 
-/* maps: only socketmap serves maps, and only the lookup maps. */
+/* maps: socketmap listeners serve lookup maps, dict listeners dict
+ * names; policy listeners none. */
 static int entry_check_maps(struct entry *e)
 {
 	const struct config_listener *l = e->listener;
 	const config_setting_t *maps = e->seen[KEY_MAPS];
-	char names[CONFIG_LISTENER_REASON_MAX / 2];
+	const char *const *names = served_names(l->protocol);
+	char list[CONFIG_LISTENER_REASON_MAX / 2];
 
 	if (maps == NULL)
 		return 0;
-	if (l->protocol != CONFIG_PROTO_SOCKETMAP)
+	if (names == NULL)
 		return entry_fail(e, maps, "maps",
-				  "only socketmap listeners serve maps");
+				  "policy listeners serve no maps");
 	for (size_t i = 0; i < l->map_count; i++) {
-		if (is_lookup_map(l->maps[i]))
+		if (is_name_in(names, l->maps[i]))
 			continue;
-		lookup_map_list(names, sizeof(names));
-		entry_reason(e, "\"%.64s\" is not a socketmap map (%s)",
-			     l->maps[i], names);
+		name_list(names, list, sizeof(list));
+		entry_reason(e, "\"%.64s\" is not a %s map (%s)", l->maps[i],
+			     l->protocol == CONFIG_PROTO_DICT ? "dict"
+							      : "socketmap",
+			     list);
 		return entry_fail(e, config_setting_get_elem(maps, (int)i),
 				  "maps", e->reason);
 	}

@@ -112,7 +112,11 @@ static void conn_unlink(struct conn *conn)
 
 static void conn_free(struct conn *conn)
 {
+	const struct proto *proto = listener_proto(conn->listener);
+
 	log_debug("conn %llu: closed", (unsigned long long)conn->id);
+	if (proto->release != NULL)
+		proto->release(conn->state);
 	conn_unlink(conn);
 	event_free(conn->read_ev);
 	event_free(conn->write_ev);
@@ -227,7 +231,8 @@ static void conn_process(struct conn *conn)
 			return;
 		}
 		int ret = proto->handle(conn, &request);
-		conn->in.start += request.used;
+		if (ret != PROTO_MORE)
+			conn->in.start += request.used;
 		if (ret < 0) {
 			conn_close_after_flush(conn);
 			return;

@@ -35,8 +35,10 @@ static const struct proto *listener_protocol(int protocol)
 		return &proto_socketmap;
 	case CONFIG_PROTO_POLICY:
 		return &proto_policy;
+	case CONFIG_PROTO_DICT:
+		return &proto_dict;
 	default:
-		return NULL; /* dict: later */
+		return NULL;
 	}
 }
 

@@ -11,6 +11,9 @@
 
 struct conn;
 
+/* proto->handle: answered in part; call again (see struct proto). */
+#define PROTO_MORE 1
+
 enum proto_frame {
 	PROTO_NEED_MORE,  /* no complete request buffered yet */
 	PROTO_REQUEST,	  /* one request: see struct proto_request */
@@ -30,15 +33,21 @@ struct proto {
 	enum proto_frame (*frame)(const char *data, size_t len, size_t max,
 				  struct proto_request *request);
 	/* Answers one request through conn_reply(). -1: close the
-	 * connection once the output is flushed. */
+	 * connection once the output is flushed. PROTO_MORE: not finished;
+	 * call again with the same request once the output has drained
+	 * (a long answer goes out in chunks). */
 	int (*handle)(struct conn *conn, const struct proto_request *request);
 	/* Says why before a close on a framing error; may be NULL. */
 	void (*reject)(struct conn *conn, enum proto_frame error);
+	/* Frees what the per-connection state holds, at close; may be
+	 * NULL. */
+	void (*release)(void *state);
 	/* Bytes of per-connection state (conn_state()), zeroed at accept. */
 	size_t state_size;
 };
 
 extern const struct proto proto_socketmap;
 extern const struct proto proto_policy;
+extern const struct proto proto_dict;
 
 #endif

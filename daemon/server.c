@@ -33,7 +33,7 @@ struct server {
 	pthread_mutex_t lock; /* guards current */
 	struct snapshot *current;
 	struct store *config_store;
-	struct store *state_store; /* when a policy listener needs it */
+	struct store *state_store; /* when a policy or dict listener needs it */
 	struct greylist_sweep sweep;
 	struct listener **listeners;
 	size_t listener_count;
@@ -136,7 +136,8 @@ static int server_open_store(struct server *server)
 static bool server_needs_state(const struct config *config)
 {
 	for (size_t i = 0; i < config->listener_count; i++) {
-		if (config->listeners[i].protocol == CONFIG_PROTO_POLICY)
+		if (config->listeners[i].protocol == CONFIG_PROTO_POLICY ||
+		    config->listeners[i].protocol == CONFIG_PROTO_DICT)
 			return true;
 	}
 	return false;

@@ -31,6 +31,7 @@ struct worker {
 	struct accept_slot *slots;
 	size_t slot_count;
 	struct store_reader *reader;
+	struct store_reader *state_reader; /* with a state store */
 	struct arena arena;
 	struct conn *conns;
 	struct policy_greylist *greylist;
@@ -98,8 +99,10 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		return -1;
 	}
 	if (server_state_store(server) != NULL &&
-	    policy_greylist_new(worker->base, server_state_store(server),
-				&worker->greylist, error_r) < 0) {
+	    (store_reader_new(server_state_store(server), &worker->state_reader,
+			      error_r) != STORE_OK ||
+	     policy_greylist_new(worker->base, server_state_store(server),
+				 &worker->greylist, error_r) < 0)) {
 		worker_free(&worker);
 		return -1;
 	}
@@ -153,6 +156,8 @@ void worker_free(struct worker **workerp)
 		event_free(worker->slots[i].event);
 	free(worker->slots);
 	store_reader_free(&worker->reader);
+	if (worker->state_reader != NULL)
+		store_reader_free(&worker->state_reader);
 	if (worker->base != NULL)
 		event_base_free(worker->base);
 	arena_deinit(&worker->arena);
@@ -191,4 +196,25 @@ struct policy_greylist *worker_greylist(struct worker *worker)
 struct conn **worker_conns(struct worker *worker)
 {
 	return &worker->conns;
+}
+
+int worker_state_begin(struct worker *worker, struct store_txn **txn_r,
+		       const char **error_r)
+{
+	*txn_r = NULL;
+	if (worker->state_reader == NULL) {
+		*error_r = "no state store";
+		return -1;
+	}
+	if (store_read_begin(worker->state_reader, txn_r, error_r) !=
+	    STORE_OK) {
+		*txn_r = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void worker_state_end(struct worker *worker)
+{
+	store_read_end(worker->state_reader);
 }

@@ -39,6 +39,12 @@ int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r);
 void worker_request_end(struct worker *worker);
 
+/* A read snapshot of the state store (quota, last login): 0, or -1 with
+ * *txn_r NULL when there is none; worker_state_end() releases it. */
+int worker_state_begin(struct worker *worker, struct store_txn **txn_r,
+		       const char **error_r);
+void worker_state_end(struct worker *worker);
+
 /* The worker's greylisting state, or NULL without a state store. */
 struct policy_greylist *worker_greylist(struct worker *worker);
 

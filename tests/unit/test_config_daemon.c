@@ -559,7 +559,7 @@ static const struct {
     {"{ " SOCKETMAP_UNIX "maps = [\"\"]; }",
      "2: listeners[1].maps: \"\" is not a map name"},
     {"{ protocol = \"policy\"; path = \"/s\";\n  maps = [\"domains\"]; }",
-     "3: listeners[1].maps: only socketmap listeners serve maps"},
+     "3: listeners[1].maps: policy listeners serve no maps"},
     /* allow */
     {"{ " SOCKETMAP_TCP "allow = [\"10.0.0.1/8\"]; }",
      "2: listeners[1].allow: \"10.0.0.1/8\" has host bits set: the "

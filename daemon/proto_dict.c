@@ -1,0 +1,108 @@
+/*
+ * proto_dict: Dovecot 2.3's dict protocol (protocols.md 3) on the
+ * connection layer. Framing is auth/dict_codec.c, the protocol state
+ * machine auth/dict_session.c, the answers auth/dict_*.c; this file gives
+ * each command its read snapshots (config store always, state store for
+ * the quota and lastlogin dicts) and the listener's dict names.
+ *
+ * A protocol violation closes the connection without a reply (what
+ * Dovecot's own server does); the client fails the pending request and
+ * reconnects. An iteration is answered in chunks (conn.c calls the
+ * handler again once the output has drained).
+ */
+#include <string.h>
+
+#include "conn.h"
+#include "dict_codec.h"
+#include "dict_session.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+#include "worker.h"
+
+static const struct dict_backend_ops dict_backend_real = {
+    dict_lookup, dict_iterate, dict_commit};
+
+static enum proto_frame proto_dict_frame(const char *data, size_t len,
+					 size_t max,
+					 struct proto_request *request)
+{
+	return dict_frame(data, len, max, request);
+}
+
+static void proto_dict_write(void *context, const char *data, size_t len)
+{
+	conn_reply(context, data, len);
+}
+
+static bool proto_dict_serves(void *context, const char *name, size_t len)
+{
+	struct conn *conn = context;
+
+	return listener_serves(conn_listener(conn),
+			       snapshot_config(conn_snapshot(conn)), name, len);
+}
+
+static bool proto_dict_needs_state(enum dict_name dict)
+{
+	return dict == DICT_NAME_QUOTA || dict == DICT_NAME_LASTLOGIN;
+}
+
+static void proto_dict_log(struct conn *conn, const char *line, size_t len,
+			   const char *why)
+{
+	char clean[LOG_SANITIZED_MAX * 4 + 4];
+
+	log_limited("conn %llu dict: %s, closing: %s",
+		    (unsigned long long)conn_id(conn), why,
+		    log_sanitize(clean, line, len));
+}
+
+static int proto_dict_handle(struct conn *conn,
+			     const struct proto_request *request)
+{
+	struct dict_session *session = conn_state(conn);
+	struct worker *worker = conn_worker(conn);
+	struct dict_ctx ctx = {NULL, NULL, NULL,
+			       snapshot_config(conn_snapshot(conn))};
+	struct dict_env env = {
+	    &dict_backend_real, &ctx, server_state_store(worker_server(worker)),
+	    proto_dict_serves,	conn, {proto_dict_write, conn}};
+	bool state = proto_dict_needs_state(dict_session_dict(session));
+	const char *error = NULL;
+	int ret;
+
+	if (worker_request_begin(worker, &ctx.config_txn, &ctx.arena, &error) !=
+	    STORE_OK) {
+		/* Dovecot turns a closed connection into temp_fail too. */
+		proto_dict_log(conn, request->data, request->len, error);
+		return -1;
+	}
+	if (state && worker_state_begin(worker, &ctx.state_txn, &error) < 0)
+		log_limited("conn %llu dict: state store: %s",
+			    (unsigned long long)conn_id(conn), error);
+	ret = dict_session_handle(session, &env, request->data, request->len,
+				  &error);
+	if (ctx.state_txn != NULL)
+		worker_state_end(worker);
+	worker_request_end(worker);
+	if (ret == DICT_SESSION_CLOSE) {
+		proto_dict_log(conn, request->data, request->len, error);
+		return -1;
+	}
+	return ret == DICT_SESSION_MORE ? PROTO_MORE : 0;
+}
+
+static void proto_dict_release(void *state)
+{
+	dict_session_release(state);
+}
+
+const struct proto proto_dict = {
+    .name = "dict",
+    .frame = proto_dict_frame,
+    .handle = proto_dict_handle,
+    .reject = NULL, /* close without a reply, like Dovecot's server */
+    .release = proto_dict_release,
+    .state_size = sizeof(struct dict_session),
+};
