@@ -3,10 +3,10 @@
 
 #include <string.h>
 
-/* Further protocols (dict) are added here. */
 static const struct bench_proto *const bench_protos[] = {
     &bench_proto_socketmap,
     &bench_proto_policy,
+    &bench_proto_dict,
 };
 
 const struct bench_proto *bench_proto_find(const char *name)

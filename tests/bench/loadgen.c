@@ -1,31 +1,39 @@
 /*
- * loadgen: a load generator for mailmapd's protocols (socketmap and policy;
- * see bench_proto.h). N non-blocking connections on one
+ * loadgen: a load generator for mailmapd's protocols (socketmap, policy and
+ * dict; see bench_proto.h). N non-blocking connections on one
  * epoll loop, each with exactly one request in flight, as Postfix does
  * (protocols.md 1.4): a connection sends its next request only once the
  * reply to the previous one is complete. Replies are parsed incrementally
- * (they may arrive in pieces); a reply that is not OK/NOTFOUND (socketmap)
- * or that has no action (policy) counts as an error, and so does a
- * connection lost with a request in flight (it is then reopened, at most
- * LG_MAX_RECONNECTS times in all). Policy actions are counted by kind
- * (dunno, defer, other), none of them an error.
+ * (they may arrive in pieces); a reply that is not OK/NOTFOUND (socketmap),
+ * that has no action (policy) or that is not O/M/N (dict) counts as an
+ * error, and so does a connection lost with a request in flight (it is
+ * then reopened, at most LG_MAX_RECONNECTS times in all). Policy actions
+ * are counted by kind (dunno, defer, other), none of them an error.
  *
  *   loadgen (--unix PATH | --tcp HOST:PORT) (--keys FILE | --payload "map key")
  *           [--connections N] [--requests TOTAL] [--seconds S] [--warmup S]
- *           [--connect-retry S] [--server-pid PID]
- *           [--proto|--mode socketmap|policy] [--once]
+ *           [--connect-retry S] [--server-pid PID | --server-tree PID]
+ *           [--proto|--mode socketmap|policy|dict] [--preamble ARG]
+ *           [--once]
  *
  * Requests cycle through the lines of --keys (one request payload per
  * line: "map key" for socketmap, "CLIENT SENDER RECIPIENT [name=value...]"
- * for policy, see bench_proto_policy.c), each connection starting at its
- * own offset. With --once they do not cycle: the connections take the
- * lines in order from one shared cursor, each line is sent once (for
- * workloads where every request must be new, such as greylisting's
- * first sightings), and the run ends when none is left. Every request is
- * framed once, before the run. The measured phase follows --warmup and ends
- * after --requests requests or --seconds, whichever comes first; the
- * requests then in flight are waited for (at most LG_DRAIN_NS). The result
- * is one line on stdout (loadgen_report.c).
+ * for policy, see bench_proto_policy.c, "USER" or "KEY USER" for dict, see
+ * bench_proto_dict.c), each connection starting at its own offset. With
+ * --once they do not cycle: the connections take the lines in order from
+ * one shared cursor, each line is sent once (for workloads where every
+ * request must be new, such as greylisting's first sightings), and the run
+ * ends when none is left. Every request is framed once, before the run.
+ * The measured phase follows --warmup and ends after --requests requests
+ * or --seconds, whichever comes first; the requests then in flight are
+ * waited for (at most LG_DRAIN_NS; those still unanswered then count as
+ * errors). The result is one line on stdout (loadgen_report.c).
+ *
+ * A protocol with a connection preamble (dict: the handshake naming the
+ * dict, --preamble NAME, default auth) has it sent on every connection,
+ * new or reopened, in the same write as the connection's first request.
+ * --server-pid PID samples that process's CPU time and memory from /proc;
+ * --server-tree PID the process and its descendants (loadgen_report.c).
  *
  * Exit: 0 answers and no errors, 3 answers with errors, 2 no answer at all,
  * 1 bad usage or set-up failure.
@@ -36,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +63,7 @@ struct lg_conn {
 	size_t next;	  /* the request to send next */
 	size_t current;	  /* the request in flight */
 	size_t written;	  /* bytes of it written so far */
+	size_t head_left; /* bytes of the preamble still to write first */
 	uint64_t sent_ns; /* when it was sent */
 	bool busy;	  /* a request is in flight */
 	bool measured;	  /* ... and it was sent in the measured phase */
@@ -69,6 +79,8 @@ struct lg_run {
 	const struct bench_proto *proto;
 	struct bench_addr addr;
 	struct lg_requests reqs;
+	char *preamble; /* sent first on every connection (NULL: none) */
+	size_t preamble_len;
 	struct lg_conn *conns;
 	int epfd;
 	enum lg_phase phase;
@@ -96,7 +108,8 @@ static void lg_start_measure(struct lg_run *run, uint64_t now)
 	run->deadline_ns = now + (uint64_t)(run->opt->seconds * 1e9);
 	run->stats.start_ns = run->stats.last_ns = now;
 	getrusage(RUSAGE_SELF, &run->stats.usage_start);
-	lg_proc_sample(run->opt->server_pid, false, &run->srv_start);
+	lg_proc_sample(run->opt->server_pid, run->opt->server_tree, false,
+		       &run->srv_start);
 }
 
 /* Takes the samples while the connections are still open. */
@@ -104,7 +117,8 @@ static void lg_finish(struct lg_run *run)
 {
 	run->phase = LG_DONE;
 	getrusage(RUSAGE_SELF, &run->stats.usage_end);
-	lg_proc_sample(run->opt->server_pid, true, &run->srv_end);
+	lg_proc_sample(run->opt->server_pid, run->opt->server_tree, true,
+		       &run->srv_end);
 }
 
 static bool lg_measured_in_flight(const struct lg_run *run)
@@ -154,6 +168,7 @@ static int lg_conn_open(struct lg_run *run, struct lg_conn *conn)
 	}
 	conn->want_out = conn->busy = false;
 	conn->in_len = 0;
+	conn->head_left = run->preamble_len;
 	run->live++;
 	return 0;
 }
@@ -197,17 +212,26 @@ static size_t lg_request_len(const struct lg_requests *reqs, size_t i)
 	return reqs->offset[i + 1] - reqs->offset[i];
 }
 
-/* Writes what is left of the request in flight. */
+/* Writes what is left of the preamble and of the request in flight, in
+ * one system call when they fit. */
 static void lg_conn_write(struct lg_run *run, struct lg_conn *conn)
 {
 	const struct lg_requests *reqs = &run->reqs;
 	const char *frame = reqs->bytes + reqs->offset[conn->current];
 	size_t len = lg_request_len(reqs, conn->current);
 
-	while (conn->written < len) {
-		ssize_t n =
-		    write(conn->fd, frame + conn->written, len - conn->written);
+	while (conn->head_left > 0 || conn->written < len) {
+		struct iovec iov[2];
+		int count = 0;
+		ssize_t n;
 
+		if (conn->head_left > 0)
+			iov[count++] = (struct iovec){
+			    run->preamble + run->preamble_len - conn->head_left,
+			    conn->head_left};
+		iov[count++] = (struct iovec){(char *)frame + conn->written,
+					      len - conn->written};
+		n = writev(conn->fd, iov, count);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
@@ -218,7 +242,12 @@ static void lg_conn_write(struct lg_run *run, struct lg_conn *conn)
 			lg_conn_fail(run, conn, "write", errno);
 			return;
 		}
-		conn->written += (size_t)n;
+		if ((size_t)n <= conn->head_left) {
+			conn->head_left -= (size_t)n;
+		} else {
+			conn->written += (size_t)n - conn->head_left;
+			conn->head_left = 0;
+		}
 	}
 	lg_conn_want_out(run, conn, false);
 }
@@ -426,6 +455,31 @@ static void lg_close_all(struct lg_run *run)
 
 /* ---- main ------------------------------------------------------------ */
 
+/* Frames the protocol's connection preamble, if it has one. */
+static int lg_preamble(struct lg_run *run)
+{
+	size_t cap =
+	    256 + (run->opt->preamble ? strlen(run->opt->preamble) * 2 : 0);
+
+	if (run->proto->encode_preamble == NULL) {
+		if (run->opt->preamble == NULL)
+			return 0;
+		fprintf(stderr, "loadgen: %s has no preamble\n",
+			run->proto->name);
+		return -1;
+	}
+	if ((run->preamble = malloc(cap)) == NULL)
+		return -1;
+	run->preamble_len =
+	    run->proto->encode_preamble(run->preamble, cap, run->opt->preamble);
+	if (run->preamble_len == 0) {
+		fprintf(stderr, "loadgen: bad --preamble for %s\n",
+			run->proto->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int lg_setup(struct lg_run *run, const struct lg_options *opt)
 {
 	const char *error = NULL;
@@ -444,6 +498,8 @@ static int lg_setup(struct lg_run *run, const struct lg_options *opt)
 		fprintf(stderr, "loadgen: %s\n", error);
 		return -1;
 	}
+	if (lg_preamble(run) < 0)
+		return -1;
 	ret = opt->keys_path
 		  ? lg_requests_load(&run->reqs, run->proto, opt->keys_path)
 		  : lg_requests_add(&run->reqs, run->proto, opt->payload,
@@ -475,8 +531,10 @@ static int lg_run_all(struct lg_run *run)
 		  run->opt->server_pid, &run->srv_start, &run->srv_end);
 	if (run->stats.completed == 0)
 		return 2;
-	return run->stats.answers[BENCH_FAILED] + run->stats.conn_errors ? 3
-									 : 0;
+	return run->stats.answers[BENCH_FAILED] + run->stats.conn_errors +
+		       lg_unanswered(&run->stats)
+		   ? 3
+		   : 0;
 }
 
 int main(int argc, char **argv)
@@ -496,5 +554,6 @@ int main(int argc, char **argv)
 	free(run.stats.lat_ns);
 	free(run.reqs.bytes);
 	free(run.reqs.offset);
+	free(run.preamble);
 	return status;
 }

@@ -19,7 +19,10 @@
 struct lg_options {
 	const char *unix_path, *tcp;	 /* the server: exactly one is set */
 	const char *keys_path, *payload; /* the requests: exactly one is set */
-	const char *proto;		 /* "socketmap" or "policy" */
+	const char *proto;		 /* "socketmap", "policy" or "dict" */
+	const char *preamble; /* argument of the protocol's connection
+				 preamble (dict: the dict name); NULL:
+				 the protocol's default */
 	bool once; /* each request sent at most once, in order, by any
 		      connection; the run ends when none is left */
 	unsigned connections;
@@ -28,6 +31,7 @@ struct lg_options {
 	double warmup;	      /* unmeasured load before it */
 	double connect_retry; /* how long the first connect may retry */
 	pid_t server_pid;     /* sampled from /proc; 0: not */
+	bool server_tree;     /* ... with its descendants (--server-tree) */
 };
 
 /* Every request, framed once: request i is bytes[offset[i]..offset[i+1]). */
@@ -65,26 +69,38 @@ struct lg_stats {
 	struct rusage usage_start, usage_end; /* this process */
 };
 
-/* One sample of a process, from /proc/PID/{stat,status,smaps_rollup}. */
+/* One sample of a process, from /proc/PID/{stat,status,smaps_rollup}; of
+ * a process tree, the sums over its processes. */
 struct lg_proc_sample {
 	bool ok;
-	uint64_t cpu_ticks; /* utime + stime, all threads */
-	uint64_t minflt;    /* minor page faults, all threads */
+	unsigned processes; /* how many were summed */
+	uint64_t cpu_ticks; /* utime + stime, all threads (tree: + cutime
+			       + cstime, the children waited for) */
+	uint64_t minflt;    /* minor page faults, all threads (tree: +
+			       cminflt) */
 	long rss_kb, anon_kb, file_kb, shmem_kb; /* status: VmRSS, Rss* */
 	long priv_clean_kb, priv_dirty_kb;	 /* smaps_rollup */
 };
 
-/* Samples pid (0: leaves *sample_r not ok). Memory is read only when
- * with_memory. */
-void lg_proc_sample(pid_t pid, bool with_memory,
+/* Samples pid (0: leaves *sample_r not ok); with tree, also every
+ * descendant (/proc/PID/task/TID/children), and what the children that
+ * were waited for used. Memory is read only when with_memory. */
+void lg_proc_sample(pid_t pid, bool tree, bool with_memory,
 		    struct lg_proc_sample *sample_r);
 
+/* Measured requests still unanswered when the run ended (after the
+ * drain's wait): a server that does not serve every connection. */
+size_t lg_unanswered(const struct lg_stats *stats);
+
 /* Prints the one result line on stdout:
- * requests= seconds= rps= p50_us= p99_us= p999_us= errors= and details:
+ * requests= seconds= rps= p50_us= p99_us= p999_us= errors= (failed
+ * answers, requests lost with their connection, unanswered ones) and
+ * details:
  * the answers by the kinds proto reports (found= notfound= failed= for
- * socketmap; dunno= defer= other= failed= for policy), first_answer_unix_us
- * (when the first measured answer came, for start-up timing).
- * Sorts stats->lat_ns. server_pid 0: no srv_ fields. */
+ * socketmap and dict; dunno= defer= other= failed= for policy),
+ * first_answer_unix_us (when the first measured answer came, for start-up
+ * timing). Sorts stats->lat_ns. server_pid 0: no srv_ fields; srv_procs=
+ * is the number of processes sampled at the end. */
 void lg_report(struct lg_stats *stats, const struct bench_proto *proto,
 	       unsigned connections, pid_t server_pid,
 	       const struct lg_proc_sample *srv_start,

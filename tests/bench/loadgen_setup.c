@@ -102,8 +102,11 @@ int lg_usage(void)
 			" (--keys FILE | --payload 'map key')\n"
 			"  [--connections N (1)] [--requests TOTAL (5000000)]"
 			" [--seconds S (10)] [--warmup S (0)]\n"
-			"  [--connect-retry S (0)] [--server-pid PID]"
-			" [--proto|--mode socketmap|policy] [--once]\n");
+			"  [--connect-retry S (0)]"
+			" [--server-pid PID | --server-tree PID]\n"
+			"  [--proto|--mode socketmap|policy|dict]"
+			" [--preamble ARG (dict: the dict name, auth)]"
+			" [--once]\n");
 	return 1;
 }
 
@@ -139,6 +142,9 @@ static int lg_option(struct lg_options *opt, int c, const char *arg)
 	case 'P':
 		opt->proto = arg;
 		break;
+	case 'H':
+		opt->preamble = arg;
+		break;
 	case 'o':
 		opt->once = true;
 		break;
@@ -160,8 +166,10 @@ static int lg_option(struct lg_options *opt, int c, const char *arg)
 		ok = lg_number(arg, 0, 600, &opt->connect_retry);
 		break;
 	case 'S':
+	case 'T':
 		ok = lg_number(arg, 1, 1 << 30, &v);
 		opt->server_pid = (pid_t)v;
+		opt->server_tree = c == 'T';
 		break;
 	default:
 		return -1;
@@ -178,7 +186,8 @@ int lg_options_parse(int argc, char **argv, struct lg_options *opt)
 	    {"once", 0, NULL, 'o'},	  {"connections", 1, NULL, 'c'},
 	    {"requests", 1, NULL, 'n'},	  {"seconds", 1, NULL, 's'},
 	    {"warmup", 1, NULL, 'w'},	  {"connect-retry", 1, NULL, 'r'},
-	    {"server-pid", 1, NULL, 'S'}, {NULL, 0, NULL, 0},
+	    {"server-pid", 1, NULL, 'S'}, {"server-tree", 1, NULL, 'T'},
+	    {"preamble", 1, NULL, 'H'},	  {NULL, 0, NULL, 0},
 	};
 	int c;
 

@@ -1,22 +1,24 @@
 /*
  * refserver: the do-nothing reference server of the benchmarks. It speaks
- * the same transport and framing as mailmapd (socketmap or policy; the
- * framing is behind bench_proto.h, so dict plugs in later) on ONE
- * libevent thread, and answers every complete request with one constant
- * "found" reply: for socketmap "OK x" (the netstring "4:OK x,"), for
- * policy "action=DUNNO\n\n". A bare "OK" would be a silent NOT FOUND to
- * Postfix (protocols.md 1.3), and mailmapd's answers to the benchmark keys
- * are mostly found ones; DUNNO is what a policy server answers when it
- * lets mail through (a passed greylisting triplet). --value replaces x or
- * DUNNO.
+ * the same transport and framing as mailmapd (socketmap, policy or dict;
+ * the framing is behind bench_proto.h) on ONE libevent thread, and
+ * answers every complete request with one constant "found" reply: for
+ * socketmap "OK x" (the netstring "4:OK x,"), for policy
+ * "action=DUNNO\n\n", for dict "O" and a passdb JSON value of realistic
+ * size (bench_proto_dict.c; the handshake line gets no reply). A bare "OK"
+ * would be a silent NOT FOUND to Postfix (protocols.md 1.3), and
+ * mailmapd's answers to the benchmark keys are mostly found ones; DUNNO is
+ * what a policy server answers when it lets mail through (a passed
+ * greylisting triplet). --value replaces x, DUNNO or the JSON value.
  *
  * What it does per request is what any server must do at least: read,
  * frame, write. Its cost per request is therefore the transport's cost,
  * the baseline that mailmapd's CPU per request is compared with.
  *
- *   refserver (--unix PATH | --tcp HOST:PORT) [--value x|DUNNO]
+ *   refserver (--unix PATH | --tcp HOST:PORT) [--value VALUE]
  *             [--seconds S (3600)] [--max-connections N (10000)]
- *             [--proto|--mode socketmap|policy] [--io raw|bufferevent]
+ *             [--proto|--mode socketmap|policy|dict]
+ *             [--io raw|bufferevent]
  *
  * --io raw (the default, this file) reads and writes with plain syscalls:
  * per request one read, one write and a share of an epoll_wait, which is
@@ -253,11 +255,11 @@ struct rs_options {
 
 static int rs_usage(void)
 {
-	fprintf(stderr,
-		"usage: refserver (--unix PATH | --tcp HOST:PORT)"
-		" [--value x|DUNNO]\n"
-		"  [--seconds S (3600)] [--max-connections N (10000)]"
-		" [--proto|--mode socketmap|policy] [--io raw|bufferevent]\n");
+	fprintf(stderr, "usage: refserver (--unix PATH | --tcp HOST:PORT)"
+			" [--value VALUE]\n"
+			"  [--seconds S (3600)] [--max-connections N (10000)]"
+			" [--proto|--mode socketmap|policy|dict]"
+			" [--io raw|bufferevent]\n");
 	return 1;
 }
 

@@ -1,10 +1,15 @@
 /*
- * test_bench_proto: the benchmark tools' socketmap and policy codecs.
+ * test_bench_proto: the benchmark tools' socketmap, policy and dict codecs.
  * Replies are fed whole and as every shorter prefix (how they arrive split
- * over reads); classification follows Postfix (protocols.md 1.3, 2.3). A
- * policy request has Postfix 3.7's 29 attributes in its order (2.2).
+ * over reads); classification follows Postfix (protocols.md 1.3, 2.3) and
+ * Dovecot's dict client (3.4). A policy request has Postfix 3.7's 29
+ * attributes in its order (2.2). Dict streams (replies in both of
+ * Dovecot's styles, requests after a handshake) are also fed byte by byte
+ * and in random splits, decoded as they would be on a connection.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench_proto.h"
@@ -30,6 +35,7 @@ struct reply_case {
 
 #define SM &bench_proto_socketmap
 #define PO &bench_proto_policy
+#define DI &bench_proto_dict
 
 static const struct reply_case reply_cases[] = {
     {SM, "4:OK x,", BENCH_FRAME, BENCH_FOUND},
@@ -59,6 +65,30 @@ static const struct reply_case reply_cases[] = {
     {PO, "x=1\n\n", BENCH_FRAME, BENCH_FAILED},
     {PO, "actionDUNNO\n\n", BENCH_ERR_FORMAT, BENCH_FAILED},
     {PO, "=DUNNO\n\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    /* dict, plain in-order replies (protocols.md 3.4) */
+    {DI, "O{\"password\": \"{PLAIN}secret\"}\n", BENCH_FRAME, BENCH_FOUND},
+    {DI, "O\n", BENCH_FRAME, BENCH_FOUND},
+    {DI, "Mv1\001tv2\n", BENCH_FRAME, BENCH_FOUND},
+    {DI, "N\n", BENCH_FRAME, BENCH_NOTFOUND},
+    {DI, "Fdict-server failure\n", BENCH_FRAME, BENCH_FAILED},
+    {DI, "\n", BENCH_FRAME, BENCH_FAILED},
+    {DI, "X123\n", BENCH_FRAME, BENCH_FAILED},
+    /* dict, Dovecot's own server: async ids and timings */
+    {DI,
+     "*1\n+1\tO{\"password\": \"{PLAIN}secret\"}\t1795324991\t717950"
+     "\t1795324991\t718171\n",
+     BENCH_FRAME, BENCH_FOUND},
+    {DI, "*2\n+2\tN\t1795324991\t718171\t1795324991\t718179\n", BENCH_FRAME,
+     BENCH_NOTFOUND},
+    {DI, "+3\tFtimeout\n", BENCH_FRAME, BENCH_FAILED},
+    {DI, "*4\n*5\n+4\tN\n", BENCH_FRAME, BENCH_NOTFOUND},
+    {DI, "+4294967295\tO1\n", BENCH_FRAME, BENCH_FOUND},
+    {DI, "*x\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {DI, "*\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {DI, "*12345678901\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {DI, "+1O\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {DI, "+\tO\n", BENCH_ERR_FORMAT, BENCH_FAILED},
+    {DI, "+1\n", BENCH_ERR_FORMAT, BENCH_FAILED},
 };
 
 static void test_reply_case(const struct reply_case *c)
@@ -249,6 +279,196 @@ static void test_policy_request(void)
 	       "a long line needs more");
 }
 
+static void test_dict_encode(void)
+{
+	const struct bench_proto *p = bench_proto_find("dict");
+	char out[512];
+	size_t len, used = 0;
+	enum bench_answer answer = BENCH_FAILED;
+
+	EXPECT(p == &bench_proto_dict, "find dict");
+	len = p->encode_request(out, sizeof(out), "user@example.com", 16);
+	EXPECT(len == 62 &&
+		   memcmp(out,
+			  "Lshared/passdb/imap/secured/user@example.com\t"
+			  "user@example.com\n",
+			  len) == 0,
+	       "passdb request %.*s", (int)len, out);
+	len =
+	    p->encode_request(out, sizeof(out), " shared/userdb/u@d\tu@d ", 23);
+	EXPECT(len == 23 && memcmp(out, "Lshared/userdb/u@d\tu@d\n", len) == 0,
+	       "key and user %.*s", (int)len, out);
+	len = p->encode_request(out, sizeof(out), "priv/quota/storage u@d", 22);
+	EXPECT(len == 24 && memcmp(out, "Lpriv/quota/storage\tu@d\n", len) == 0,
+	       "priv key %.*s", (int)len, out);
+	EXPECT(p->encode_request(out, sizeof(out), "passdb/u@d u@d", 14) == 0,
+	       "key outside shared/ and priv/");
+	EXPECT(p->encode_request(out, sizeof(out), "shared/a u v", 12) == 0,
+	       "three fields");
+	EXPECT(p->encode_request(out, sizeof(out), " \t", 2) == 0, "no field");
+	EXPECT(p->encode_request(out, 40, "user@example.com", 16) == 0,
+	       "request too large for the buffer");
+	/* Tab escaping (protocols.md 3.1): 0x01, CR; TAB splits fields. */
+	len = p->encode_request(out, sizeof(out), "a\001b\rc", 5);
+	EXPECT(len == 44 && memcmp(out,
+				   "Lshared/passdb/imap/secured/a\0011b\001rc\t"
+				   "a\0011b\001rc\n",
+				   len) == 0,
+	       "escaped %.*s", (int)len, out);
+	EXPECT(p->decode_request(out, len, &used) == BENCH_FRAME && used == len,
+	       "request decodes");
+	len = p->encode_preamble(out, sizeof(out), NULL);
+	EXPECT(len == 13 && memcmp(out, "H3\t2\t0\t\tauth\n", len) == 0,
+	       "handshake %.*s", (int)len, out);
+	len = p->encode_preamble(out, sizeof(out), "quota");
+	EXPECT(len == 14 && memcmp(out, "H3\t2\t0\t\tquota\n", len) == 0,
+	       "handshake quota %.*s", (int)len, out);
+	EXPECT(p->encode_preamble(out, sizeof(out), "") == 0, "no dict name");
+	EXPECT(p->encode_preamble(out, 12, "auth") == 0,
+	       "handshake too large for the buffer");
+	EXPECT(bench_proto_socketmap.encode_preamble == NULL &&
+		   bench_proto_policy.encode_preamble == NULL,
+	       "no preamble for socketmap and policy");
+	len = p->encode_found(out, sizeof(out), "a\tb\nc", 5);
+	EXPECT(len == 9 && memcmp(out, "Oa\001tb\001nc\n", len) == 0,
+	       "found %.*s", (int)len, out);
+	len = p->encode_found(out, sizeof(out), p->found_value,
+			      strlen(p->found_value));
+	EXPECT(len > 100 &&
+		   p->decode_reply(out, len, &used, &answer) == BENCH_FRAME &&
+		   used == len && answer == BENCH_FOUND,
+	       "default value %.*s", (int)len, out);
+	EXPECT(p->encode_found(out, 10, p->found_value,
+			       strlen(p->found_value)) == 0,
+	       "found too large for the buffer");
+}
+
+/* Requests as the reference server sees them. */
+static void test_dict_request(void)
+{
+	static const struct {
+		const char *bytes;
+		enum bench_frame frame;
+		size_t used;
+	} cases[] = {
+	    {"Lk\tu\n", BENCH_FRAME, 5},
+	    {"H3\t2\t0\t\tauth\nLk\tu\n", BENCH_FRAME, 18},
+	    {"H3\t2\t0\t\tauth\nLk\tu\nLk2\tu\n", BENCH_FRAME, 18},
+	    {"H3\t2\t0\t\tauth\n", BENCH_NEED_MORE, 0},
+	    {"H3\t2\t0\t\tauth\nLk\tu", BENCH_NEED_MORE, 0},
+	    {"Lk\n", BENCH_ERR_FORMAT, 0},
+	    {"B1\tu\n", BENCH_ERR_FORMAT, 0},
+	    {"H3\t2\t0\t\tauth\n\n", BENCH_ERR_FORMAT, 0},
+	};
+	static char big[65600];
+	const struct bench_proto *p = &bench_proto_dict;
+	enum bench_answer answer;
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].bytes);
+		enum bench_frame frame =
+		    p->decode_request(cases[i].bytes, len, &used);
+
+		EXPECT(frame == cases[i].frame &&
+			   (frame != BENCH_FRAME || used == cases[i].used),
+		       "request %zu: frame %d used %zu", i, frame, used);
+	}
+	/* 64 KiB without a line end: over the limit on both sides. */
+	memset(big, 'L', sizeof(big));
+	EXPECT(p->decode_request(big, 65536, &used) == BENCH_NEED_MORE,
+	       "request at the limit needs more");
+	EXPECT(p->decode_request(big, 65537, &used) == BENCH_ERR_SIZE,
+	       "request over the limit");
+	big[0] = 'O';
+	EXPECT(p->decode_reply(big, 65537, &used, &answer) == BENCH_ERR_SIZE,
+	       "reply over the limit");
+	big[65536] = '\n';
+	EXPECT(p->decode_reply(big, 65537, &used, &answer) == BENCH_ERR_SIZE,
+	       "reply line over the limit");
+}
+
+/* Feeds stream[0..len) to decode in pieces (chunk 0: random sizes, else
+ * that size), decoding every complete frame as it arrives, as loadgen and
+ * refserver do; answers_r gets the answers (replies) or frame lengths
+ * (requests). Returns the number of frames, -1 on a decoding error. */
+static int dict_feed(const char *stream, size_t len, size_t chunk, bool replies,
+		     size_t *answers_r, size_t max)
+{
+	static char buf[4096];
+	size_t have = 0, fed = 0, n = 0, used = 0;
+
+	while (fed < len) {
+		size_t piece = chunk ? chunk : 1 + (size_t)rand() % 40;
+		enum bench_frame frame;
+		enum bench_answer answer = BENCH_FAILED;
+
+		piece = piece < len - fed ? piece : len - fed;
+		memcpy(buf + have, stream + fed, piece);
+		have += piece, fed += piece;
+		while ((frame = replies
+				    ? bench_proto_dict.decode_reply(
+					  buf, have, &used, &answer)
+				    : bench_proto_dict.decode_request(
+					  buf, have, &used)) == BENCH_FRAME) {
+			if (n == max)
+				return -1;
+			answers_r[n++] = replies ? (size_t)answer : used;
+			memmove(buf, buf + used, have - used);
+			have -= used;
+		}
+		if (frame != BENCH_NEED_MORE)
+			return -1;
+	}
+	return have == 0 ? (int)n : -1;
+}
+
+static void test_dict_streams(void)
+{
+	static const char replies[] =
+	    "*1\n+1\tO{\"password\":\"{SHA512-CRYPT}$6$x$y\"}\t1795324991"
+	    "\t717950\t1795324991\t718171\n"
+	    "*2\n+2\tN\t1795324991\t718171\t1795324991\t718179\n"
+	    "O{\"password\":\"{SHA512-CRYPT}$6$x$y\"}\n"
+	    "N\n"
+	    "Fstore unavailable\n"
+	    "*3\n+3\tFtimeout\t1\t2\t3\t4\n"
+	    "+4\tMa\001tb\n";
+	static const size_t want_answers[] = {
+	    BENCH_FOUND,  BENCH_NOTFOUND, BENCH_FOUND, BENCH_NOTFOUND,
+	    BENCH_FAILED, BENCH_FAILED,	  BENCH_FOUND,
+	};
+	static const char requests[] = "H3\t2\t0\t\tauth\nLshared/passdb/a\ta\n"
+				       "Lshared/passdb/b\tb\nLk\tu\n";
+	static const size_t want_used[] = {32, 19, 5};
+	size_t got[16];
+
+	/* Random pieces (200 times), byte by byte, 7 at a time, whole. */
+	static const size_t chunks[] = {0, 1, 7, sizeof(replies)};
+	int before = failures;
+
+	srand(20240501);
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		for (int round = 0;
+		     round < (chunks[c] == 0 ? 200 : 1) && failures == before;
+		     round++) {
+			int n = dict_feed(replies, sizeof(replies) - 1,
+					  chunks[c], true, got, 16);
+
+			EXPECT(n == 7 && memcmp(got, want_answers,
+						sizeof(want_answers)) == 0,
+			       "replies, chunk %zu round %d: %d", chunks[c],
+			       round, n);
+			n = dict_feed(requests, sizeof(requests) - 1, chunks[c],
+				      false, got, 16);
+			EXPECT(n == 3 && memcmp(got, want_used,
+						sizeof(want_used)) == 0,
+			       "requests, chunk %zu round %d: %d", chunks[c],
+			       round, n);
+		}
+	}
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(reply_cases) / sizeof(reply_cases[0]);
@@ -257,6 +477,9 @@ int main(void)
 	test_reply_followed();
 	test_encode();
 	test_policy_request();
+	test_dict_encode();
+	test_dict_request();
+	test_dict_streams();
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
