@@ -7,7 +7,7 @@ seconds=${1:-20}
 out=$(mktemp -d "${TMPDIR:-/tmp}/mailmap-fuzz.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
-	-fno-sanitize-recover=undefined -Imaps -Idaemon -Ipolicy)
+	-fno-sanitize-recover=undefined -Imaps -Idaemon -Ipolicy -Iauth -Iconf)
 maps=(maps/arena.c maps/codec.c maps/records.c maps/names.c)
 
 declare -A sources=(
@@ -15,9 +15,10 @@ declare -A sources=(
 	[records]="${maps[*]}"
 	[names]="maps/names.c"
 	[policy_request]="policy/request.c"
+	[dict]="auth/dict_codec.c auth/dict_session.c maps/arena.c"
 )
 status=0
-for target in netstring records names policy_request; do
+for target in netstring records names policy_request dict; do
 	# shellcheck disable=SC2086
 	clang "${flags[@]}" tests/fuzz/fuzz_$target.c ${sources[$target]} \
 		$(pkg-config --cflags --libs libidn2) -o "$out/$target"
