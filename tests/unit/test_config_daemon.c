@@ -722,12 +722,24 @@ START_TEST(test_sample)
 	ck_assert_uint_eq(config->max_output, 1024 * 1024);
 	ck_assert_int_eq(config->log_facility, LOG_MAIL);
 	ck_assert_int_eq(config->log_level, LOG_LEVEL_INFO);
-	ck_assert_uint_eq(config->listener_count, 1);
+	ck_assert_uint_eq(config->listener_count, 4);
 	l = &config->listeners[0];
 	ck_assert_int_eq(l->protocol, CONFIG_PROTO_SOCKETMAP);
 	ck_assert_str_eq(l->path, "/run/mailmap/socketmap.sock");
 	ck_assert_uint_eq(l->mode, 0666);
 	ck_assert_uint_eq(l->map_count, 0);
+	ck_assert_int_eq(config->listeners[1].protocol, CONFIG_PROTO_POLICY);
+	/* Password hashes only on a root-only socket (dovecot.conf). */
+	l = &config->listeners[2];
+	ck_assert_int_eq(l->protocol, CONFIG_PROTO_DICT);
+	ck_assert_str_eq(l->path, "/run/mailmap/auth.sock");
+	ck_assert_str_eq(l->owner, "root");
+	ck_assert_uint_eq(l->mode, 0600);
+	ck_assert_uint_eq(l->map_count, 1);
+	ck_assert_str_eq(l->maps[0], "auth");
+	l = &config->listeners[3];
+	ck_assert_str_eq(l->path, "/run/mailmap/dict.sock");
+	ck_assert_uint_eq(l->map_count, 2);
 	config_free(&config);
 }
 END_TEST
