@@ -17,7 +17,9 @@
 #define DICT_FIELDS_MAX 5
 
 /* Finds one line at the start of data: its content (without the LF) in
- * request. A line longer than max, or holding a NUL byte, is an error. */
+ * request. A line longer than max is PROTO_ERR_SIZE as soon as max + 1
+ * bytes without a LF are buffered (never more); a raw NUL byte is
+ * PROTO_ERR_FORMAT (Dovecot escapes it). */
 enum proto_frame dict_frame(const char *data, size_t len, size_t max,
 			    struct proto_request *request);
 

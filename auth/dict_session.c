@@ -1,6 +1,7 @@
 /* dict_session: one dict protocol connection; see dict_session.h. */
 #include "dict_session.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,16 +86,18 @@ static int dict_fail(const char **error_r, const char *why)
 	return DICT_SESSION_CLOSE;
 }
 
+/* A decimal number (ids, flags, max_rows): digits only, no overflow. */
 static bool dict_parse_ulong(const char *s, size_t len, unsigned long *out)
 {
 	unsigned long v = 0;
 
-	if (len == 0 || len > 9)
+	if (len == 0)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		unsigned long digit = (unsigned long)(s[i] - '0');
+		if (s[i] < '0' || s[i] > '9' || v > (ULONG_MAX - digit) / 10)
 			return false;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		v = v * 10 + digit;
 	}
 	*out = v;
 	return true;
@@ -158,7 +161,8 @@ static int dict_cmd_hello(struct dict_session *s, const struct dict_env *env,
 		return dict_fail(error_r, "unsupported protocol version (only "
 					  "Dovecot 2.3's major version 3)");
 	for (int i = 0; dict_name_strings[i] != NULL; i++) {
-		if (strcmp(dict_name_strings[i], c->f[4]) != 0)
+		if (strlen(dict_name_strings[i]) != c->len[4] ||
+		    memcmp(dict_name_strings[i], c->f[4], c->len[4]) != 0)
 			continue;
 		if (!env->serves(env->serves_context, c->f[4], c->len[4]))
 			return dict_fail(error_r,
@@ -177,9 +181,24 @@ static int dict_cmd_lookup(struct dict_session *s, const struct dict_env *env,
 
 	if (c->count < 2)
 		return dict_fail(error_r, "malformed lookup");
+	if (env->store_error != NULL) {
+		reply = (struct dict_reply){DICT_FAILED, env->store_error,
+					    strlen(env->store_error)};
+		dict_reply_status(env, "", NULL, &reply);
+		return DICT_SESSION_DONE;
+	}
 	env->ops->lookup(env->ctx, s->dict, c->f[0], c->len[0], c->f[1],
 			 c->len[1], &reply);
 	dict_reply_status(env, "", NULL, &reply);
+	return DICT_SESSION_DONE;
+}
+
+/* Ends an iteration with F<why> (instead of the empty line). */
+static int dict_iter_fail(struct dict_session *s, const struct dict_env *env,
+			  const char *why)
+{
+	s->iterating = false;
+	dict_reply(env, "F", NULL, why, strlen(why));
 	return DICT_SESSION_DONE;
 }
 
@@ -201,11 +220,8 @@ static int dict_iter_chunk(struct dict_session *s, const struct dict_env *env,
 		: env->ops->iterate(env->ctx, s->dict, c->f[2], c->len[2],
 				    (unsigned)flags, c->f[3], c->len[3],
 				    s->after, s->after_len, rows, want, &error);
-	if (n < 0) {
-		s->iterating = false;
-		dict_reply(env, "F", NULL, error, strlen(error));
-		return DICT_SESSION_DONE;
-	}
+	if (n < 0)
+		return dict_iter_fail(s, env, error);
 	for (int i = 0; i < n; i++) {
 		dict_put(env, "O", 1);
 		dict_put_escaped(env, rows[i].key, rows[i].key_len);
@@ -214,12 +230,15 @@ static int dict_iter_chunk(struct dict_session *s, const struct dict_env *env,
 		dict_put(env, "\n", 1);
 	}
 	s->rows_sent += (uint64_t)n;
-	if (n == 0 || (size_t)n < want || rows[n - 1].key_len > DICT_ITEM_MAX ||
+	if (n == 0 || (size_t)n < want ||
 	    (max_rows != 0 && s->rows_sent >= max_rows)) {
 		s->iterating = false;
 		dict_put(env, "\n", 1);
 		return DICT_SESSION_DONE;
 	}
+	/* A short list would look complete: fail rather than stop. */
+	if (rows[n - 1].key_len > DICT_ITEM_MAX)
+		return dict_iter_fail(s, env, "key too long to resume after");
 	memcpy(s->after, rows[n - 1].key, rows[n - 1].key_len);
 	s->after_len = rows[n - 1].key_len;
 	return DICT_SESSION_MORE;
@@ -233,6 +252,8 @@ static int dict_cmd_iterate(struct dict_session *s, const struct dict_env *env,
 	if (c->count < 4 || !dict_parse_ulong(c->f[0], c->len[0], &flags) ||
 	    !dict_parse_ulong(c->f[1], c->len[1], &max_rows))
 		return dict_fail(error_r, "malformed iterate");
+	if (env->store_error != NULL)
+		return dict_iter_fail(s, env, env->store_error);
 	if (!s->iterating) {
 		s->iterating = true;
 		s->rows_sent = 0;
@@ -250,6 +271,8 @@ static int dict_cmd_begin(struct dict_session *s, const struct dict_env *env,
 	(void)env;
 	if (c->count < 2 || !dict_parse_ulong(c->f[0], c->len[0], &id))
 		return dict_fail(error_r, "malformed begin");
+	if (c->len[1] > DICT_ITEM_MAX)
+		return dict_fail(error_r, "transaction user too long");
 	if (dict_txn_find(s, c->f[0], c->len[0]) != NULL)
 		return dict_fail(error_r, "transaction id already in use");
 	if (s->txn_count == DICT_TXN_MAX)

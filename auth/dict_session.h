@@ -6,11 +6,14 @@
  * - H<major>\t<minor>\t<value type>\t<user>\t<dict name>: major 3 only
  *   (Dovecot 2.4 sends 4: refused); the name must be one of
  *   dict_name_strings and served by the listener. Never answered.
- * - L<key>\t<user>: O<value> / N / F<reason>.
- * - I<flags>\t<max_rows>\t<path>\t<user>: rows O<key>\t<value>, then an
- *   empty line (F<reason> instead on failure). Rows go out in chunks: the
- *   handler answers DICT_SESSION_MORE and is called again with the same
- *   line once the output has drained.
+ * - L<key>\t<user>: O<value> / N / F<reason> (F too when the config
+ *   store cannot be read: never a wrong N).
+ * - I<flags>\t<max_rows>\t<path>\t<user>: rows O<key>\t<value> (with
+ *   NO_VALUE: O<key>\t), then an empty line; F<reason> instead of the
+ *   empty line on failure, even after rows. Rows go out in chunks of
+ *   DICT_ITER_CHUNK: the handler answers DICT_SESSION_MORE and is called
+ *   again with the same line once the output has drained; the cursor
+ *   (last key sent, rows counted against max_rows) lives in the session.
  * - B<id>\t<user>, S<id>\t<key>\t<value>, U<id>\t<key>, A<id>\t<key>\t<n>,
  *   T<id>\t..., R<id>: no reply ever. C<id>: O<id> / N<id> / F<id>\t<why>;
  *   D<id>: the same after an 'A'.
@@ -20,7 +23,10 @@
  * (as Dovecot's own server does): the client fails the pending request
  * (auth: temp_fail) and reconnects for the next one.
  * Limits: DICT_TXN_MAX open transactions, DICT_TXN_OPS_MAX operations
- * each, keys and values of at most DICT_ITEM_MAX bytes.
+ * each, users, keys and values of at most DICT_ITEM_MAX bytes (a
+ * transaction over them closes the connection); the line itself is
+ * bounded by the framing (dict_frame(), daemon.max_request). Transaction
+ * memory is allocated at B and freed at C, D, R or dict_session_release().
  */
 #ifndef MAILMAP_DICT_SESSION_H
 #define MAILMAP_DICT_SESSION_H
@@ -80,6 +86,9 @@ struct dict_env {
 	bool (*serves)(void *context, const char *name, size_t len);
 	void *serves_context;
 	struct dict_sink sink;
+	/* Non-NULL: the config store cannot be read; L and I answer F with
+	 * this reason, the other commands need no config snapshot. */
+	const char *store_error;
 };
 
 enum dict_session_result {

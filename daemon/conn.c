@@ -6,6 +6,14 @@
  * is written straight from the read callback; a write event is armed only
  * when the socket does not take it all). The idle timeout is a timer in
  * libevent's heap, reset without a system call.
+ *
+ * Backpressure and answers in parts: with more than daemon.max_output
+ * queued, the connection stops reading and answering. Once the output has
+ * drained, the write event (kept armed for one more loop turn) resumes
+ * it: buffered requests are answered, and a handler that returned
+ * PROTO_MORE is called again with the same request, so a long answer
+ * (a dict iteration) goes out in chunks without being buffered whole.
+ * proto->release frees the protocol's per-connection state at close.
  */
 #include "conn.h"
 
@@ -178,11 +186,16 @@ static bool conn_flush(struct conn *conn)
 		}
 	}
 	out->start = out->len = 0;
-	conn_set_writing(conn, false);
-	if (!conn->closing)
-		return true;
-	conn_free(conn);
-	return false;
+	if (conn->closing) {
+		conn_free(conn);
+		return false;
+	}
+	/* Drained while reading is paused (backpressure, or a long answer
+	 * going out in chunks): the write event stays armed, so the next
+	 * loop turn resumes the connection (conn_on_write), after the
+	 * worker's other connections had their turn. */
+	conn_set_writing(conn, !conn->reading);
+	return true;
 }
 
 /* Stops reading; the connection goes once its output is written. */
@@ -295,10 +308,15 @@ static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!conn_flush(conn) || conn->writing || conn->reading)
+	if (!conn_flush(conn) || conn_buf_pending(&conn->out) != 0 ||
+	    conn->reading)
 		return;
-	/* The output drained after backpressure: read and answer again. */
+	/* The output drained after backpressure: read and answer again
+	 * (first the rest of a request answered in parts). A client taking
+	 * a long answer is not idle. */
+	conn_set_writing(conn, false);
 	conn_set_reading(conn, true);
+	conn_touch(conn);
 	conn_process(conn);
 	conn_flush(conn);
 }

@@ -34,8 +34,10 @@ struct proto {
 				  struct proto_request *request);
 	/* Answers one request through conn_reply(). -1: close the
 	 * connection once the output is flushed. PROTO_MORE: not finished;
-	 * call again with the same request once the output has drained
-	 * (a long answer goes out in chunks). */
+	 * call again with the same request (at once while the output is
+	 * under daemon.max_output, else once it has drained), so a long
+	 * answer goes out in chunks; each call must queue some output. The
+	 * cursor lives in the per-connection state. */
 	int (*handle)(struct conn *conn, const struct proto_request *request);
 	/* Says why before a close on a framing error; may be NULL. */
 	void (*reject)(struct conn *conn, enum proto_frame error);

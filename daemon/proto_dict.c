@@ -2,13 +2,21 @@
  * proto_dict: Dovecot 2.3's dict protocol (protocols.md 3) on the
  * connection layer. Framing is auth/dict_codec.c, the protocol state
  * machine auth/dict_session.c, the answers auth/dict_*.c; this file gives
- * each command its read snapshots (config store always, state store for
- * the quota and lastlogin dicts) and the listener's dict names.
+ * each command its read snapshots and the listener's dict names.
  *
- * A protocol violation closes the connection without a reply (what
+ * Snapshots: every command gets a read snapshot of the config store (a
+ * store that cannot be read makes L and I answer F, never a wrong N);
+ * L and I of the quota and lastlogin dicts also one of the state store.
+ * C and D write the state store (dict_commit) with no state snapshot
+ * open: a read snapshot held across a write would deadlock a map resize
+ * (store.c's resize lock) in this very thread.
+ *
+ * A protocol violation (see dict_session.h) is logged with the reason and
+ * the offending line, and closes the connection without a reply (what
  * Dovecot's own server does); the client fails the pending request and
- * reconnects. An iteration is answered in chunks (conn.c calls the
- * handler again once the output has drained).
+ * reconnects. So does a line over daemon.max_request (conn.c). An
+ * iteration is answered in chunks: conn.c calls the handler again with
+ * the same line once the output is under daemon.max_output.
  */
 #include <string.h>
 
@@ -43,9 +51,17 @@ static bool proto_dict_serves(void *context, const char *name, size_t len)
 			       snapshot_config(conn_snapshot(conn)), name, len);
 }
 
-static bool proto_dict_needs_state(enum dict_name dict)
+/* Does this line read the state store? Only L and I, of the dicts kept
+ * there (commits write it, see the header). */
+static bool proto_dict_reads_state(const struct dict_session *session,
+				   const struct proto_request *request)
 {
-	return dict == DICT_NAME_QUOTA || dict == DICT_NAME_LASTLOGIN;
+	enum dict_name dict = dict_session_dict(session);
+
+	if (dict != DICT_NAME_QUOTA && dict != DICT_NAME_LASTLOGIN)
+		return false;
+	return request->len != 0 &&
+	       (request->data[0] == 'L' || request->data[0] == 'I');
 }
 
 static void proto_dict_log(struct conn *conn, const char *line, size_t len,
@@ -58,27 +74,46 @@ static void proto_dict_log(struct conn *conn, const char *line, size_t len,
 		    log_sanitize(clean, line, len));
 }
 
+static void proto_dict_trace(struct conn *conn,
+			     const struct dict_session *session,
+			     const struct proto_request *request)
+{
+	char clean[LOG_SANITIZED_MAX * 4 + 4];
+
+	if (session->iterating) /* the next chunk of the same line */
+		return;
+	log_debug("conn %llu dict %s: %s", (unsigned long long)conn_id(conn),
+		  session->handshaken ? dict_name_strings[session->dict] : "-",
+		  log_sanitize(clean, request->data, request->len));
+}
+
 static int proto_dict_handle(struct conn *conn,
 			     const struct proto_request *request)
 {
 	struct dict_session *session = conn_state(conn);
 	struct worker *worker = conn_worker(conn);
-	struct dict_ctx ctx = {NULL, NULL, NULL,
-			       snapshot_config(conn_snapshot(conn))};
+	struct dict_ctx ctx = {.config = snapshot_config(conn_snapshot(conn))};
 	struct dict_env env = {
-	    &dict_backend_real, &ctx, server_state_store(worker_server(worker)),
-	    proto_dict_serves,	conn, {proto_dict_write, conn}};
-	bool state = proto_dict_needs_state(dict_session_dict(session));
+	    .ops = &dict_backend_real,
+	    .ctx = &ctx,
+	    .state = server_state_store(worker_server(worker)),
+	    .serves = proto_dict_serves,
+	    .serves_context = conn,
+	    .sink = {proto_dict_write, conn},
+	};
 	const char *error = NULL;
 	int ret;
 
+	proto_dict_trace(conn, session, request);
 	if (worker_request_begin(worker, &ctx.config_txn, &ctx.arena, &error) !=
 	    STORE_OK) {
-		/* Dovecot turns a closed connection into temp_fail too. */
-		proto_dict_log(conn, request->data, request->len, error);
-		return -1;
+		log_limited("conn %llu dict: config store: %s",
+			    (unsigned long long)conn_id(conn), error);
+		ctx.config_txn = NULL;
+		env.store_error = "config store unavailable";
 	}
-	if (state && worker_state_begin(worker, &ctx.state_txn, &error) < 0)
+	if (proto_dict_reads_state(session, request) &&
+	    worker_state_begin(worker, &ctx.state_txn, &error) < 0)
 		log_limited("conn %llu dict: state store: %s",
 			    (unsigned long long)conn_id(conn), error);
 	ret = dict_session_handle(session, &env, request->data, request->len,

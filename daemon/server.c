@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dict_backend.h"
 #include "greylist.h"
 #include "greylist_store.h"
 #include "listener.h"
@@ -33,7 +34,7 @@ struct server {
 	pthread_mutex_t lock; /* guards current */
 	struct snapshot *current;
 	struct store *config_store;
-	struct store *state_store; /* when a policy or dict listener needs it */
+	struct store *state_store; /* for policy, quota and lastlogin */
 	struct greylist_sweep sweep;
 	struct listener **listeners;
 	size_t listener_count;
@@ -133,11 +134,33 @@ static int server_open_store(struct server *server)
 	return 0;
 }
 
+/* Does a dict listener serve a dict kept in the state store (quota usage,
+ * last login)? No maps: it serves all. */
+static bool server_dict_needs_state(const struct config_listener *l)
+{
+	static const enum dict_name kept[] = {DICT_NAME_QUOTA,
+					      DICT_NAME_LASTLOGIN};
+
+	if (l->map_count == 0)
+		return true;
+	for (size_t i = 0; i < l->map_count; i++) {
+		for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
+			if (strcmp(l->maps[i], dict_name_strings[kept[k]]) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Greylisting (policy) and the quota and lastlogin dicts need the state
+ * environment. */
 static bool server_needs_state(const struct config *config)
 {
 	for (size_t i = 0; i < config->listener_count; i++) {
-		if (config->listeners[i].protocol == CONFIG_PROTO_POLICY ||
-		    config->listeners[i].protocol == CONFIG_PROTO_DICT)
+		const struct config_listener *l = &config->listeners[i];
+		if (l->protocol == CONFIG_PROTO_POLICY ||
+		    (l->protocol == CONFIG_PROTO_DICT &&
+		     server_dict_needs_state(l)))
 			return true;
 	}
 	return false;
@@ -221,6 +244,10 @@ static const char *server_restart_needed(const struct config *old,
 		return "daemon.user or daemon.group changed";
 	if (old->workers != new->workers)
 		return "daemon.workers changed";
+	/* The state store is opened at start only. */
+	if (!server_needs_state(old) && server_needs_state(new))
+		return "a listener now needs the state store (quota, "
+		       "lastlogin or policy)";
 	return NULL;
 }
 

@@ -28,8 +28,8 @@ void snapshot_put(struct snapshot *snapshot);
 const struct config *snapshot_config(const struct snapshot *snapshot);
 
 struct store *server_config_store(struct server *server);
-/* The state environment, or NULL when no policy or dict listener needs
- * it. */
+/* The state environment, or NULL when no listener needs it (policy, or a
+ * dict listener serving quota or lastlogin). */
 struct store *server_state_store(struct server *server);
 
 #endif

@@ -1,10 +1,12 @@
 /* libFuzzer target: the dict protocol (auth/dict_codec.c and
  * auth/dict_session.c) on arbitrary input, lines consumed as the
- * connection layer does, on a backend that answers every lookup, iterates
- * a few rows and accepts every commit. Invariants: frames lie inside the
- * input, every reply line ends with LF and never starts with a code the
- * Dovecot client does not know, and a session releases cleanly (ASan
- * finds leaked transactions). */
+ * connection layer does (a chunked answer asked again), on a backend that
+ * answers every lookup, iterates one row or more than a chunk, and
+ * accepts every commit; some inputs meet no state store, or a config
+ * store that cannot be read. Invariants: frames lie inside the input,
+ * every reply line ends with LF and never starts with a code the Dovecot
+ * client does not know, and a session releases cleanly (ASan finds
+ * leaked transactions). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,11 +23,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char out[1 << 16];
 static size_t out_len;
 
+/* Checks the complete reply lines in out: a known code first (O, N, F,
+ * or A before one of them), or an empty line. Returns where the
+ * incomplete last line starts. */
+static size_t fuzz_check_lines(void)
+{
+	size_t at = 0;
+
+	for (;;) {
+		const char *nl = memchr(out + at, '\n', out_len - at);
+		if (nl == NULL)
+			return at;
+		const char *code = out + at;
+		if (*code == 'A' && nl != code)
+			code++;
+		if (nl != out + at && (code == nl || !strchr("ONF", *code)))
+			abort();
+		at = (size_t)(nl - out) + 1;
+	}
+}
+
 static void fuzz_write(void *context, const char *bytes, size_t len)
 {
 	(void)context;
-	if (out_len + len > sizeof(out))
-		out_len = 0; /* only the shape of lines is checked */
+	if (out_len + len > sizeof(out)) { /* check, keep the partial line */
+		size_t done = fuzz_check_lines();
+		memmove(out, out + done, out_len - done);
+		out_len -= done;
+		if (out_len + len > sizeof(out))
+			abort(); /* a reply line over 64k */
+	}
 	memcpy(out + out_len, bytes, len);
 	out_len += len;
 }
@@ -55,12 +82,19 @@ static int fuzz_iterate(const struct dict_ctx *ctx, enum dict_name dict,
 	(void)flags;
 	(void)user;
 	(void)user_len;
+	static size_t served; /* rows of this iteration so far */
+	size_t n = 0;
+
 	(void)after;
 	(void)error_r;
-	if (after_len != 0 || max == 0)
-		return 0;
-	rows[0] = (struct dict_row){path, path_len, "v\t1", 3};
-	return 1;
+	if (after_len == 0)
+		served = 0;
+	/* An even path: 300 rows (over a chunk), else one. */
+	while (n < max && served < (path_len % 2 == 0 ? 300 : 1)) {
+		rows[n++] = (struct dict_row){path, path_len, "v\t1", 3};
+		served++;
+	}
+	return (int)n;
 }
 
 static void fuzz_commit(struct store *state, enum dict_name dict,
@@ -88,27 +122,20 @@ static bool fuzz_serves(void *context, const char *name, size_t len)
 static const struct dict_backend_ops fuzz_ops = {fuzz_lookup, fuzz_iterate,
 						 fuzz_commit};
 
-static void fuzz_check_replies(void)
-{
-	size_t at = 0;
-
-	while (at < out_len) {
-		const char *nl = memchr(out + at, '\n', out_len - at);
-		if (nl == NULL)
-			abort();
-		if (nl != out + at && strchr("ONFA", out[at]) == NULL)
-			abort();
-		at = (size_t)(nl - out) + 1;
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena arena;
 	struct dict_ctx ctx;
 	struct dict_session session;
-	struct dict_env env = {&fuzz_ops,   &ctx, (struct store *)&ctx,
-			       fuzz_serves, NULL, {fuzz_write, NULL}};
+	struct dict_env env = {
+	    .ops = &fuzz_ops,
+	    .ctx = &ctx,
+	    .state = size % 5 == 0 ? NULL : (struct store *)&ctx,
+	    .serves = fuzz_serves,
+	    .sink = {fuzz_write, NULL},
+	    /* some inputs meet a config store that cannot be read */
+	    .store_error = size % 7 == 0 ? "config store unavailable" : NULL,
+	};
 	const char *in = (const char *)data, *error;
 	size_t at = 0;
 
@@ -132,7 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		at += r.used;
 	}
-	fuzz_check_replies();
+	if (fuzz_check_lines() != out_len)
+		abort(); /* every reply ends with LF */
 	dict_session_release(&session);
 	arena_deinit(&arena);
 	return 0;

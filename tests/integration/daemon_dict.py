@@ -9,22 +9,29 @@ from harness import Daemon, check, closed, connect, finish  # noqa: E402
 D = Daemon(*sys.argv[1:4])
 AUTH = os.path.join(D.run, "auth.sock")
 QUOTA = os.path.join(D.run, "quota.sock")
+MANY = 3000  # mailboxes, for an iteration over many output chunks
+HELLO = b"H3\t2\t0\t\tauth\n"
+USERDB = b"Lshared/userdb/user@example.com\tuser@example.com\n"
 
 
 def setup():
-    D.batch("customer add acme\n"
-            "offer add acme/basic quota=1G\n"
-            "domain add example.com customer=acme\n"
-            "mailbox add user@example.com offer=acme/basic\n"
-            "mailbox add other@example.com offer=acme/basic\n")
+    lines = ["customer add acme", "offer add acme/basic quota=1G",
+             "domain add example.com customer=acme",
+             "domain add many.example customer=acme",
+             "mailbox add user@example.com offer=acme/basic password=secret",
+             "mailbox add other@example.com offer=acme/basic"]
+    lines += [f"mailbox add u{i:05d}@many.example offer=acme/basic"
+              for i in range(MANY)]
+    D.batch("\n".join(lines) + "\n")
     D.permissions()
+
+
+def config(listeners):
+    # max_output at its minimum: an iteration goes out in many chunks.
     D.write_config(f'''store: {{ dir = "{D.store}"; }};
-daemon: {{ user = "{D.user()}"; workers = 2; max_request = 4096; }};
-listeners = (
-  {{ protocol = "dict"; path = "{AUTH}"; mode = "0666"; maps = ["auth"]; }},
-  {{ protocol = "dict"; path = "{QUOTA}"; mode = "0666";
-     maps = ["quota", "lastlogin"]; }}
-);
+daemon: {{ user = "{D.user()}"; workers = 2; max_request = 4096;
+  max_output = "64k"; }};
+listeners = ( {listeners} );
 ''')
 
 
@@ -47,64 +54,149 @@ def talk(path, data, lines, timeout=3.0):
     return buf
 
 
+def after_iteration(buf):
+    """Has buf an iteration's empty line and one full line after it?"""
+    return b"\n\n" in buf and buf.split(b"\n\n", 1)[1].endswith(b"\n")
+
+
+def read_iteration(s, timeout=20.0, pause=0.0, size=65536):
+    """Reads an iteration and the reply after it (or to EOF / timeout)."""
+    buf = b""
+    stop = time.time() + timeout
+    s.settimeout(timeout)
+    while not after_iteration(buf) and time.time() < stop:
+        if pause:
+            time.sleep(pause)
+        chunk = s.recv(size)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def answered():
+    return talk(AUTH, HELLO + USERDB, 1).startswith(b"O{")
+
+
+def test_auth_only():
+    """A daemon serving only auth needs no state environment."""
+    config(f'{{ protocol = "dict"; path = "{AUTH}"; mode = "0666"; '
+           f'maps = ["auth"]; }}')
+    D.start(AUTH)
+    try:
+        check(answered(), "auth-only listener answers")
+        check(not os.path.exists(os.path.join(D.store, "state")),
+              "no state environment without quota or lastlogin")
+    finally:
+        status = D.stop()
+    check(status == 0, f"SIGTERM stops cleanly (exit {status})")
+
+
 def test_answers():
-    got = talk(AUTH, b"H3\t2\t0\t\tauth\nLshared/userdb/user@example.com\t"
+    got = talk(AUTH, HELLO + b"Lshared/userdb/user@example.com\t"
                b"User@Example.COM\nLshared/passdb/imap//nobody@example.com\t"
                b"nobody@example.com\n", 2)
     check(got.startswith(b'O{"home": "/var/vmail/example.com/user"'),
           f"userdb lookup answered first: {got[:80]!r}")
     check(got.endswith(b"\nN\n"), f"unknown user: N, in order: {got[-20:]!r}")
-    got = talk(AUTH, b"H3\t2\t0\t\tauth\nI0\t0\tshared/userdb/\t*\n", 3)
-    rows = got.split(b"\n")
-    check(len(rows) == 4 and
-          rows[0].startswith(b"Oshared/userdb/other@example.com\t{") and
-          rows[1].startswith(b"Oshared/userdb/user@example.com\t{") and
-          rows[2] == b"" and rows[3] == b"",
-          f"iteration: two rows in key order, then an empty line: {got!r}")
+    got = talk(AUTH, HELLO + b"Lshared/passdb/imap/secured/user@example.com"
+               b"\tuser@example.com\n", 1)
+    check(got.startswith(b'O{"password": "{') and got.endswith(b"}\n"),
+          f"passdb: a JSON object with the password hash: {got[:30]!r}")
+    got = talk(AUTH, HELLO + b"I8\t1\tshared/userdb/\t*\n", 2)
+    check(got == b"Oshared/userdb/other@example.com\t\n\n",
+          f"iteration with NO_VALUE and max_rows 1: {got!r}")
     got = talk(QUOTA, b"H3\t2\t0\t\tquota\nLpriv/quota/storage\tuser@example.com\n"
                b"B1\tuser@example.com\nS1\tpriv/quota/storage\t0\n"
                b"S1\tpriv/quota/messages\t0\nC1\n"
                b"B2\tuser@example.com\nA2\tpriv/quota/storage\t74\nC2\n"
+               b"B3\tuser@example.com\nA3\tpriv/quota/storage\t5\nR3\n"
                b"Lpriv/quota/storage\tuser@example.com\n", 4)
-    check(got == b"N\nO1\nO2\nO74\n", f"quota: N, commits, then 74: {got!r}")
+    check(got == b"N\nO1\nO2\nO74\n",
+          f"quota: N, commits, rollback ignored, then 74: {got!r}")
     got = talk(QUOTA, b"H3\t2\t0\t\tquota\nLpriv/quota/storage\t\n", 1)
     check(got == b"N\n", f"priv/ key with an empty user: N: {got!r}")
+    got = talk(QUOTA, b"H3\t2\t0\t\tquota\nB1\t\nA1\tpriv/quota/storage\t1\n"
+               b"C1\nLpriv/quota/storage\tuser@example.com\n", 2)
+    check(got.startswith(b"F1\t") and got.endswith(b"\nO74\n"),
+          f"priv/ commit with an empty user: F, connection kept: {got!r}")
+    got = talk(QUOTA, b"H3\t2\t0\t\tlastlogin\nB1\tuser@example.com\n"
+               b"S1\tshared/last-login/user@example.com\t1700000000\nD1\n"
+               b"Lshared/last-login/user@example.com\tuser@example.com\n", 2)
+    check(got == b"AO1\nO1700000000\n", f"last login: D commit, then L: {got!r}")
+
+
+def test_large_iteration():
+    """MANY rows over max_output: chunks, resumed as the client drains."""
+    for what, pause, size in [("fast reader", 0, 1 << 20),
+                              ("slow reader", 0.001, 4096)]:
+        s = connect(AUTH)
+        s.sendall(HELLO + b"I0\t0\tshared/userdb/\t*\n" + USERDB)
+        got = read_iteration(s, pause=pause, size=size)
+        s.close()
+        rows = got.split(b"\n\n")[0].split(b"\n")
+        keys = [r.split(b"\t")[0] for r in rows]
+        check(len(rows) == MANY + 2 and keys == sorted(keys) and
+              keys[0] == b"Oshared/userdb/other@example.com" and
+              keys[-1] == b"Oshared/userdb/user@example.com" and
+              all(r.endswith(b"}") for r in rows) and
+              b"\n\nO{" in got and got.endswith(b"}\n"),
+              f"{what}: {MANY + 2} rows in key order, the empty line, then "
+              f"the pipelined lookup (got {len(rows)} rows)")
+    # A client that stops reading holds only its own connection.
+    s = connect(AUTH)
+    s.sendall(HELLO + b"I0\t0\tshared/userdb/\t*\n")
+    time.sleep(0.2)
+    check(answered(), "an iteration nobody reads does not block others")
+    s.close()
+
+
+BAD = [
+    ("Dovecot 2.4's version 4", AUTH, b"H4\t0\t0\t\tauth\nLshared/x\tu\n",
+     "unsupported protocol version"),
+    ("a dict this listener does not serve", AUTH,
+     b"H3\t2\t0\t\tquota\nLpriv/quota/storage\tu\n", "not served"),
+    ("an unknown dict name", AUTH, b"H3\t2\t0\t\tnosuch\nLshared/x\tu\n",
+     "unknown dict name"),
+    ("a command before the handshake", AUTH, b"Lshared/x\tu\n",
+     "before the handshake"),
+    ("an unknown command", AUTH, HELLO + b"X1\n", "unknown command"),
+    ("an unknown transaction id", QUOTA,
+     b"H3\t2\t0\t\tquota\nB1\tu\nC7\n", "unknown transaction id"),
+    ("a line over the limit", AUTH, HELLO + b"L" + b"x" * 5000 + b"\tu\n",
+     "oversized request"),
+]
 
 
 def test_bad_input():
-    cases = [
-        ("Dovecot 2.4's version 4", AUTH, b"H4\t0\t0\t\tauth\nLshared/x\tu\n"),
-        ("a dict this listener does not serve", AUTH,
-         b"H3\t2\t0\t\tquota\nLpriv/quota/storage\tu\n"),
-        ("an unknown dict name", AUTH, b"H3\t2\t0\t\tnosuch\nLshared/x\tu\n"),
-        ("a command before the handshake", AUTH, b"Lshared/x\tu\n"),
-        ("an unknown command", AUTH, b"H3\t2\t0\t\tauth\nX1\n"),
-        ("an unknown transaction id", QUOTA, b"H3\t2\t0\t\tquota\nC7\n"),
-        ("a line over the limit", AUTH,
-         b"H3\t2\t0\t\tauth\nL" + b"x" * 5000 + b"\tu\n"),
-    ]
-    for what, path, data in cases:
+    for what, path, data, reason in BAD:
         s = connect(path)
         s.sendall(data)
         check(closed(s), f"{what}: closed without a reply")
         s.close()
+        check(answered(), f"{what}: other clients unaffected")
+        check(reason in D.log_text(), f"{what}: logged ({reason})")
     s = connect(AUTH)
-    s.sendall(b"H3\t2\t0\t\tauth\nLshared/userdb/us")
+    s.sendall(HELLO + b"Lshared/userdb/us")
     s.close()  # half a line, then gone
+    check(answered(), "half a line, then a disconnect: others unaffected")
     idle = [connect(AUTH) for _ in range(200)]
-    got = talk(AUTH, b"H3\t2\t0\t\tauth\nLshared/userdb/user@example.com\t"
-               b"user@example.com\n", 1)
-    check(got.startswith(b"O{"), "with 200 idle connections open, another "
-          "client is answered")
+    check(answered(), "with 200 idle connections open, another client is "
+          "answered")
     for s in idle:
         s.close()
 
 
 def main():
     setup()
+    test_auth_only()
+    config(f'''{{ protocol = "dict"; path = "{AUTH}"; mode = "0666"; maps = ["auth"]; }},
+  {{ protocol = "dict"; path = "{QUOTA}"; mode = "0666";
+     maps = ["quota", "lastlogin"]; }}''')
     D.start(AUTH)
     try:
         test_answers()
+        test_large_iteration()
         test_bad_input()
     finally:
         status = D.stop()
