@@ -43,8 +43,14 @@ static void dict_json_puts(struct dict_json *json, const char *s)
 	dict_json_put(json, s, strlen(s));
 }
 
-/* One character of a string value, escaped when JSON requires it. */
-static void dict_json_char(struct dict_json *json, unsigned char c)
+/* Does JSON need this byte escaped (RFC 8259 7)? */
+static bool dict_json_special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* One byte that needs escaping. */
+static void dict_json_escape_char(struct dict_json *json, unsigned char c)
 {
 	static const char short_forms[] = "\"\"\\\\\bb\ff\nn\rr\tt";
 	char buf[8];
@@ -57,20 +63,26 @@ static void dict_json_char(struct dict_json *json, unsigned char c)
 			return;
 		}
 	}
-	if (c < 0x20) {
-		snprintf(buf, sizeof(buf), "\\u%04x", c);
-		dict_json_put(json, buf, 6);
-		return;
-	}
-	buf[0] = (char)c;
-	dict_json_put(json, buf, 1);
+	snprintf(buf, sizeof(buf), "\\u%04x", c);
+	dict_json_put(json, buf, 6);
 }
 
+/* A string value: runs of plain bytes are copied whole (a password hash
+ * has none to escape). */
 static void dict_json_quoted(struct dict_json *json, const char *s)
 {
 	dict_json_put(json, "\"", 1);
-	for (; *s != '\0'; s++)
-		dict_json_char(json, (unsigned char)*s);
+	while (*s != '\0') {
+		size_t run = 0;
+
+		while (s[run] != '\0' &&
+		       !dict_json_special((unsigned char)s[run]))
+			run++;
+		dict_json_put(json, s, run);
+		s += run;
+		if (*s != '\0')
+			dict_json_escape_char(json, (unsigned char)*s++);
+	}
 	dict_json_put(json, "\"", 1);
 }
 

@@ -37,9 +37,14 @@ static void dict_put_escaped(const struct dict_env *env, const char *value,
 {
 	char small[512];
 	size_t need = dict_escaped_len(value, len);
-	char *out =
-	    need <= sizeof(small) ? small : arena_alloc(env->ctx->arena, need);
+	char *out;
 
+	if (need == len) { /* the common case: nothing to escape */
+		dict_put(env, value, len);
+		return;
+	}
+	out =
+	    need <= sizeof(small) ? small : arena_alloc(env->ctx->arena, need);
 	dict_escape(out, value, len);
 	dict_put(env, out, need);
 }
@@ -65,10 +70,9 @@ static const char *const dict_status_codes[] = {
 static void dict_reply_status(const struct dict_env *env, const char *prefix,
 			      const char *id, const struct dict_reply *reply)
 {
-	char code[3];
+	char code[3] = {prefix[0], '\0', '\0'}; /* prefix: "" or "A" */
 
-	snprintf(code, sizeof(code), "%s%s", prefix,
-		 dict_status_codes[reply->status]);
+	code[prefix[0] != '\0'] = dict_status_codes[reply->status][0];
 	if (reply->status == DICT_NOTFOUND || id != NULL) {
 		bool with_value = reply->status == DICT_FAILED;
 		dict_reply(env, code, id, with_value ? reply->value : NULL,

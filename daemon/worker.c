@@ -13,6 +13,7 @@
 #include "listener.h"
 #include "log.h"
 #include "policy_greylist.h"
+#include "record_cache.h"
 #include "server.h"
 
 #define WORKER_ACCEPTS_PER_WAKEUP 32
@@ -31,6 +32,7 @@ struct worker {
 	struct accept_slot *slots;
 	size_t slot_count;
 	struct store_reader *reader;
+	struct record_cache *records;	   /* attached to reader's snapshots */
 	struct store_reader *state_reader; /* with a state store */
 	struct arena arena;
 	struct conn *conns;
@@ -98,6 +100,8 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		worker_free(&worker);
 		return -1;
 	}
+	worker->records = record_cache_new();
+	store_reader_set_user(worker->reader, worker->records);
 	if (server_state_store(server) != NULL &&
 	    (store_reader_new(server_state_store(server), &worker->state_reader,
 			      error_r) != STORE_OK ||
@@ -156,6 +160,7 @@ void worker_free(struct worker **workerp)
 		event_free(worker->slots[i].event);
 	free(worker->slots);
 	store_reader_free(&worker->reader);
+	record_cache_free(&worker->records);
 	if (worker->state_reader != NULL)
 		store_reader_free(&worker->state_reader);
 	if (worker->base != NULL)

@@ -20,11 +20,12 @@
 
 struct account {
 	struct rec_mailbox *mailbox;
-	struct rec_domain *domain; /* the primary domain of the address */
-	struct rec_offer *offer;
+	/* Read-only: these may be shared (record_cache.h). */
+	const struct rec_domain *domain; /* the primary domain of the address */
+	const struct rec_offer *offer;
 	/* The mailbox's server, else its domain's; NULL when neither is
 	 * set. */
-	struct rec_server *server;
+	const struct rec_server *server;
 };
 
 /* Loads the mailbox at address (normalised, names.h): FOUND with
@@ -42,6 +43,15 @@ enum lookup_status account_from_record(struct store_txn *txn,
 				       size_t key_len, struct store_val value,
 				       struct account *account_r,
 				       const char **reason_r);
+
+/* Reads a record that many mailboxes share (a domain, an offer, a mail
+ * server): decoded once per store commit when the transaction carries a
+ * record cache (record_cache.h), else into the arena. FOUND with a
+ * read-only *rec_r, NOTFOUND (none of this type), TEMPFAIL. */
+enum lookup_status
+account_read_shared(struct store_txn *txn, struct arena *arena,
+		    enum store_table table, enum record_type type,
+		    const char *key, const void **rec_r, const char **reason_r);
 
 /* The mailbox's directory relative to its domain's storage, as the
  * mailboxes map answers it: the maildir field, or DOMAIN/LOCAL/ (the

@@ -283,15 +283,30 @@ void record_encode(const struct record_desc *desc, const void *rec,
 	}
 }
 
+/* The field with this codec id. Values are written in the order of
+ * desc->fields (record_encode), so the search starts after the previous
+ * match (*hint) and usually succeeds at once. */
 static const struct field_desc *
-record_field_by_id(const struct record_desc *desc, uint8_t id)
+record_field_by_id(const struct record_desc *desc, uint8_t id, size_t *hint)
 {
-	for (size_t i = 0; i < desc->field_count; i++) {
+	for (size_t n = 0; n < desc->field_count; n++) {
+		size_t i = (*hint + n) % desc->field_count;
 		if (desc->fields[i].id == id &&
-		    (desc->fields[i].flags & FF_KEY) == 0)
+		    (desc->fields[i].flags & FF_KEY) == 0) {
+			*hint = i + 1;
 			return &desc->fields[i];
+		}
 	}
 	return NULL;
+}
+
+static bool record_has_lists(const struct record_desc *desc)
+{
+	for (size_t i = 0; i < desc->field_count; i++) {
+		if (field_type_is_list(desc->fields[i].type))
+			return true;
+	}
+	return false;
 }
 
 /* Sets every string to "" and every list to empty, so readers never see
@@ -313,11 +328,14 @@ static int record_count_lists(const struct record_desc *desc,
 {
 	uint8_t id;
 	const unsigned char *payload;
-	size_t len;
+	size_t len, hint = 0;
 	int ret;
 
+	if (!record_has_lists(desc))
+		return 0;
 	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {
-		const struct field_desc *field = record_field_by_id(desc, id);
+		const struct field_desc *field =
+		    record_field_by_id(desc, id, &hint);
 		if (field != NULL && field_type_is_list(field->type))
 			counts[field - desc->fields]++;
 	}
@@ -364,7 +382,7 @@ int record_decode(const struct record_desc *desc, const void *key,
 	size_t counts[32] = {0};
 	uint8_t type, id;
 	const unsigned char *payload;
-	size_t len;
+	size_t len, hint = 0;
 	int ret;
 
 	if (codec_read_begin(&reader, value, value_len, &type, error_r) < 0)
@@ -383,7 +401,8 @@ int record_decode(const struct record_desc *desc, const void *key,
 	*RECORD_FIELD(rec, &desc->fields[0], const char *) =
 	    arena_strndup(arena, key, key_len);
 	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {
-		const struct field_desc *field = record_field_by_id(desc, id);
+		const struct field_desc *field =
+		    record_field_by_id(desc, id, &hint);
 		if (field != NULL &&
 		    record_decode_field(field, rec, payload, len, arena) < 0)
 			ret = -1;

@@ -62,6 +62,7 @@ struct store_txn {
 	bool map_full;
 	int result;
 	char error[STORE_ERROR_MAX];
+	void *user; /* store_reader_set_user(); NULL in a write */
 };
 
 struct store_reader {
@@ -422,6 +423,21 @@ int store_read_begin(struct store_reader *reader, struct store_txn **txn_r,
 	return store_map_error(rc);
 }
 
+void store_reader_set_user(struct store_reader *reader, void *user)
+{
+	reader->txn.user = user;
+}
+
+void *store_txn_user(const struct store_txn *txn)
+{
+	return txn->user;
+}
+
+uint64_t store_txn_snapshot(const struct store_txn *txn)
+{
+	return (uint64_t)mdb_txn_id(txn->txn);
+}
+
 void store_read_end(struct store_reader *reader)
 {
 	if (!reader->active)
@@ -509,7 +525,7 @@ static void store_bump_generation(struct store_txn *txn)
 static int store_write_once(struct store *store, store_write_fn *body,
 			    void *context, const char **error_r)
 {
-	struct store_txn txn;
+	struct store_txn txn = {.user = NULL};
 	int rc = mdb_txn_begin(store->env, NULL, 0, &txn.txn);
 
 	if (rc == MDB_MAP_RESIZED) {

@@ -88,6 +88,13 @@ void store_reader_free(struct store_reader **reader);
 int store_read_begin(struct store_reader *reader, struct store_txn **txn_r,
 		     const char **error_r);
 void store_read_end(struct store_reader *reader);
+/* Attaches the owner's pointer (a cache of decoded records, say) to the
+ * reader's transactions: store_txn_user() returns it, NULL elsewhere. */
+void store_reader_set_user(struct store_reader *reader, void *user);
+void *store_txn_user(const struct store_txn *txn);
+/* Names the committed state a transaction sees: two read transactions
+ * with the same value see the same data (LMDB's transaction id). */
+uint64_t store_txn_snapshot(const struct store_txn *txn);
 
 /* Runs body in one write transaction and commits it. STORE_OK when
  * committed, STORE_ABORTED when body returned -1 (its reason is its own),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "names.h"
 
 enum { CHECK_NONE = 0, CHECK_DECIDED = 1, CHECK_TEMPFAIL = -1 };
@@ -86,12 +87,17 @@ static int check_load(struct check_ctx *c, enum store_table table,
 }
 
 static int check_offer(struct check_ctx *c, const struct rec_mailbox *mailbox,
-		       struct rec_offer **offer_r)
+		       const struct rec_offer **offer_r)
 {
-	int ret = check_load(c, STORE_OFFERS, REC_OFFER, mailbox->offer,
-			     (void **)offer_r);
+	const void *offer;
+	const char *reason;
 
-	return ret == 1 ? 0 : -1; /* a mailbox always has its offer */
+	if (account_read_shared(c->env->lookup->txn, c->arena, STORE_OFFERS,
+				REC_OFFER, mailbox->offer, &offer,
+				&reason) != LOOKUP_FOUND)
+		return -1; /* a mailbox always has its offer */
+	*offer_r = offer;
+	return 0;
 }
 
 /* A normalised copy of an address attribute, or "" if it is none. */
@@ -208,7 +214,7 @@ static int check_authenticated(struct check_ctx *c)
 	const char *login =
 	    check_address(c, c->req->attrs[POLICY_SASL_USERNAME]);
 	struct rec_mailbox *mailbox;
-	struct rec_offer *offer;
+	const struct rec_offer *offer;
 	int ret;
 
 	if (!c->req->authenticated)
@@ -239,7 +245,7 @@ static int check_sasl_forced(struct check_ctx *c)
 {
 	struct lookup_target target;
 	struct rec_mailbox *mailbox;
-	struct rec_offer *offer;
+	const struct rec_offer *offer;
 	enum lookup_status st;
 	int ret;
 
@@ -411,7 +417,7 @@ static int check_antispam(struct check_ctx *c,
 	struct rec_domain *domain =
 	    check_decode(c, REC_DOMAIN, "", target->domain);
 	struct rec_mailbox *mailbox;
-	struct rec_offer *offer;
+	const struct rec_offer *offer;
 	int ret;
 
 	if (domain == NULL)

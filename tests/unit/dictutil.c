@@ -71,6 +71,7 @@ struct tu_dict *tu_dict_new(void)
 	const char *error;
 
 	d->t = tu_ctl_new();
+	d->records = record_cache_new();
 	settings.dir = d->t->ctl.state_dir;
 	ck_assert_int_eq(store_open(&settings, &d->state, &error), STORE_OK);
 	tu_dict_set(d, "uid", "5000");
@@ -82,6 +83,7 @@ struct tu_dict *tu_dict_new(void)
 void tu_dict_free(struct tu_dict *d)
 {
 	store_close(&d->state);
+	record_cache_free(&d->records);
 	tu_ctl_free(d->t);
 	free(d);
 }
@@ -127,6 +129,7 @@ static void tu_snap_begin(struct tu_dict *d, struct tu_snap *snap)
 	snap->ctx.config = d->t->ctl.config;
 	snap->ctx.config_txn =
 	    tu_snap_read(d->t->ctl.store, &snap->config_reader, d->fail_config);
+	store_reader_set_user(snap->config_reader, d->records);
 	if (!d->no_state)
 		snap->ctx.state_txn =
 		    tu_snap_read(d->state, &snap->state_reader, d->fail_state);

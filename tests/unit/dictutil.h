@@ -12,15 +12,19 @@
 
 #include "ctlutil.h"
 #include "dict_backend.h"
+#include "record_cache.h"
 
 #define TU_DICT_ROWS 64
 
 struct tu_dict {
 	struct tu_ctl *t;
 	struct store *state; /* the state environment (t->dir/state) */
-	bool fail_config;    /* the next calls see a failed config read */
-	bool fail_state;     /* ... a failed state read */
-	bool no_state;	     /* ... no state store at all */
+	/* Kept across calls and attached to every config snapshot, as a
+	 * worker does (record_cache.h): answers must follow each commit. */
+	struct record_cache *records;
+	bool fail_config; /* the next calls see a failed config read */
+	bool fail_state;  /* ... a failed state read */
+	bool no_state;	  /* ... no state store at all */
 	/* the last answer */
 	enum dict_status status;
 	char value[16384];

@@ -191,6 +191,31 @@ START_TEST(passdb_hosts)
 }
 END_TEST
 
+/* Domains, offers and servers come from the worker's record cache
+ * (dictutil attaches one as mailmapd does): every commit of mailmapctl
+ * shows in the next answer, with no reload. */
+START_TEST(passdb_follows_each_commit)
+{
+	const char *key = "shared/passdb/imap//user@example.com";
+
+	ck_assert_int_eq(tu_dict_lookup(d, AUTH, key, "user@example.com"),
+			 DICT_FOUND);
+	ck_assert_ptr_null(strstr(d->value, "nologin"));
+	ck_assert_ptr_nonnull(strstr(d->value, "\"host\": \"192.0.2.10\""));
+	tu_dict_ok(d, "offer set acme/basic imap=no", NULL);
+	tu_dict_lookup(d, AUTH, key, "user@example.com");
+	ck_assert_ptr_nonnull(strstr(d->value, R_IMAP));
+	tu_dict_ok(d, "offer set acme/basic imap=yes", NULL);
+	tu_dict_ok(d, "server set imap1 host=192.0.2.99", NULL);
+	tu_dict_lookup(d, AUTH, key, "user@example.com");
+	ck_assert_ptr_null(strstr(d->value, "nologin"));
+	ck_assert_ptr_nonnull(strstr(d->value, "\"host\": \"192.0.2.99\""));
+	tu_dict_ok(d, "domain set example.com active=no", NULL);
+	tu_dict_lookup(d, AUTH, key, "user@example.com");
+	ck_assert_ptr_nonnull(strstr(d->value, R_DOMAIN));
+}
+END_TEST
+
 /* Keys that are not passdb/%{service}/%{secured}/%u: a configuration
  * error Dovecot logs (F), or not ours (N). */
 START_TEST(passdb_bad_keys)
@@ -399,6 +424,7 @@ int main(void)
 	tcase_add_loop_test(tc, passdb_rules, 0, N(passdb_cases));
 	tcase_add_test(tc, passdb_user_from_the_command);
 	tcase_add_test(tc, passdb_hosts);
+	tcase_add_test(tc, passdb_follows_each_commit);
 	tcase_add_test(tc, passdb_bad_keys);
 	tcase_add_test(tc, store_failures);
 	tcase_add_loop_test(tc, userdb_answers, 0, N(userdb_cases));

@@ -1,0 +1,45 @@
+/*
+ * record_cache: decoded records that many lookups share (domains, offers,
+ * mail servers), kept by one thread for one committed state of the store.
+ *
+ * A Dovecot login or a policy request reads a mailbox and then its
+ * domain and offer; there are few of those and every request wants them,
+ * so decoding them once per store commit instead of once per request
+ * saves two B-tree reads and two decodes. Mailboxes are not cached: there
+ * are too many of them for a hit to be likely.
+ *
+ * The cache belongs to one thread (a worker) and is attached to its read
+ * transactions with store_reader_set_user(). Every call names the
+ * snapshot (store_txn_snapshot()) it reads: a different snapshot empties
+ * the cache first, so an answer never comes from a state other than the
+ * transaction's. Records returned are read-only and live until the cache
+ * is emptied: they must not outlive the read transaction. At most
+ * RECORD_CACHE_MAX records; when full it starts again from empty.
+ */
+#ifndef MAILMAP_RECORD_CACHE_H
+#define MAILMAP_RECORD_CACHE_H
+
+#include <stdint.h>
+
+#include "records.h"
+#include "store.h"
+
+#define RECORD_CACHE_MAX 512
+
+struct record_cache;
+
+struct record_cache *record_cache_new(void);
+void record_cache_free(struct record_cache **cache);
+
+/* The record of table and key decoded for this snapshot, or NULL. */
+const void *record_cache_get(struct record_cache *cache, uint64_t snapshot,
+			     enum store_table table, const char *key);
+
+/* Decodes value (a record of desc's type, read in this snapshot) into the
+ * cache and returns it; NULL when it is corrupt (*error_r says why). */
+const void *record_cache_add(struct record_cache *cache, uint64_t snapshot,
+			     enum store_table table, const char *key,
+			     const struct record_desc *desc,
+			     struct store_val value, const char **error_r);
+
+#endif
