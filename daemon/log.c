@@ -1,13 +1,17 @@
 /* log: syslog or stderr, levels, rate limiting; see log.h. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #define LOG_LIMITED_PER_SECOND 10
+#define LOG_LINE_MAX	       1024
+#define LOG_BUFFER_SIZE	       16384
 
 static bool log_stderr = true;
 static atomic_int log_level = LOG_LEVEL_INFO;
@@ -36,15 +40,70 @@ bool log_enabled(enum log_level level)
 	return (int)level <= log_level;
 }
 
+/* A worker thread's stderr lines, written with one write() per event
+ * loop turn (log_flush()) instead of one per line. */
+static _Thread_local struct {
+	bool on;
+	size_t len;
+	char data[LOG_BUFFER_SIZE];
+} log_buf;
+
+static void log_write_all(const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDERR_FILENO, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* nowhere to complain */
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+void log_buffer_thread(void)
+{
+	log_buf.on = log_stderr;
+}
+
+void log_flush(void)
+{
+	log_write_all(log_buf.data, log_buf.len);
+	log_buf.len = 0;
+}
+
+/* "mailmapd: LEVEL: text\n", cut at LOG_LINE_MAX; returns its length. */
+static size_t log_format(char *out, enum log_level level, const char *fmt,
+			 va_list ap)
+{
+	int n = snprintf(out, LOG_LINE_MAX, "mailmapd: %s: ", log_names[level]);
+	int m = vsnprintf(out + n, LOG_LINE_MAX - (size_t)n - 1, fmt, ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+
+	if (len > LOG_LINE_MAX - 2)
+		len = LOG_LINE_MAX - 2;
+	out[len++] = '\n';
+	return len;
+}
+
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[LOG_LINE_MAX];
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_stderr)
-		fprintf(stderr, "mailmapd: %s: %s\n", log_names[level], line);
-	else
+	if (!log_stderr) {
+		vsnprintf(line, sizeof(line), fmt, ap);
 		syslog(log_priorities[level], "%s: %s", log_names[level], line);
+		return;
+	}
+	if (!log_buf.on) {
+		log_write_all(line, log_format(line, level, fmt, ap));
+		return;
+	}
+	if (LOG_BUFFER_SIZE - log_buf.len < LOG_LINE_MAX)
+		log_flush();
+	log_buf.len += log_format(log_buf.data + log_buf.len, level, fmt, ap);
+	if (level <= LOG_LEVEL_WARNING) /* not kept waiting */
+		log_flush();
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -4,7 +4,7 @@
  * configured one costs one comparison: nothing is formatted. Client bytes
  * go through log_sanitize(); complaints about malformed input go through
  * log_limited(), which lets a few lines a second through and counts the
- * rest, so a hostile client cannot flood the log.
+ * rest, so a hostile client cannot flood the log. Lines are cut at 1 KB.
  */
 #ifndef MAILMAP_LOG_H
 #define MAILMAP_LOG_H
@@ -29,6 +29,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Like log_msg at warning level, rate-limited across the process. */
 void log_limited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* In the foreground, the calling thread's lines wait in a buffer until
+ * log_flush() or a warning or error (a worker calls it at the end of each
+ * event loop turn): one write() for a turn's lines. No effect with
+ * syslog. */
+void log_buffer_thread(void);
+void log_flush(void);
 /* Writes a printable, truncated copy of client bytes into buf (at least
  * LOG_SANITIZED_MAX * 4 + 4 bytes) and returns it. */
 const char *log_sanitize(char *buf, const void *data, size_t len);

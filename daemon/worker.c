@@ -128,8 +128,15 @@ int worker_new(struct server *server, struct listener *const *listeners,
 static void *worker_main(void *arg)
 {
 	struct worker *worker = arg;
+	int ret;
 
-	event_base_dispatch(worker->base);
+	/* One loop turn at a time, so the turn's log lines go out at once. */
+	log_buffer_thread();
+	do {
+		ret = event_base_loop(worker->base, EVLOOP_ONCE);
+		log_flush();
+	} while (ret == 0 && !event_base_got_exit(worker->base) &&
+		 !event_base_got_break(worker->base));
 	return NULL;
 }
 

@@ -144,6 +144,8 @@ static int store_env_init(struct store *store,
 		flags |= MDB_RDONLY;
 	if (settings->nosync)
 		flags |= MDB_NOSYNC;
+	if (settings->kind == STORE_ENV_STATE && !settings->read_only)
+		flags |= MDB_WRITEMAP;
 	rc = mdb_env_create(&store->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(store->env, STORE_TABLE_COUNT);
