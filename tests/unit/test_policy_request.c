@@ -170,6 +170,36 @@ START_TEST(capture_whole)
 }
 END_TEST
 
+/* The parser tries Postfix's order first; any other order (here the
+ * lines reversed, with unknown names that share a prefix with the next
+ * expected one) parses to the same values. */
+START_TEST(capture_any_order)
+{
+	static const char lines[] = CAPTURE_ATTRS;
+	static const char unknown[] = "sizes=1\npolicy=\n";
+	char reversed[sizeof(lines) + sizeof(unknown)];
+	size_t end = sizeof(lines) - 1, len = 0;
+	struct policy_request req;
+
+	while (end > 0) {
+		size_t start = end - 1;
+		while (start > 0 && lines[start - 1] != '\n')
+			start--;
+		memcpy(reversed + len, lines + start, end - start);
+		len += end - start;
+		if (end == sizeof(lines) - 1) { /* after the last line */
+			memcpy(reversed + len, unknown, sizeof(unknown) - 1);
+			len += sizeof(unknown) - 1;
+		}
+		end = start;
+	}
+	parse_ok(reversed, len, &req);
+	ck_assert_uint_eq(req.unknown, 2);
+	req.unknown = 0;
+	assert_capture(&req, reversed, len);
+}
+END_TEST
+
 /* The same request with CR LF line ends parses to the same values. */
 START_TEST(capture_crlf)
 {
@@ -837,6 +867,7 @@ int main(void)
 	TCase *tc = tcase_create("policy_request");
 
 	tcase_add_test(tc, capture_whole);
+	tcase_add_test(tc, capture_any_order);
 	tcase_add_test(tc, capture_crlf);
 	tcase_add_test(tc, stream_whole_bytewise_random);
 	tcase_add_test(tc, variants_parsed);
