@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "account.h"
 #include "kinds.h"
 #include "objects.h"
 
@@ -40,12 +41,8 @@ static void mailbox_refs(struct op *op, const void *rec, struct ref_list *refs)
 static void mailbox_complete(struct op *op, void *rec)
 {
 	struct rec_mailbox *mailbox = rec;
-	const char *domain = kind_address_domain(mailbox->address);
-	int local_len = (int)(domain - 1 - mailbox->address);
 
-	if (mailbox->maildir[0] == '\0')
-		mailbox->maildir = arena_printf(op->arena, "%s/%.*s/", domain,
-						local_len, mailbox->address);
+	mailbox->maildir = account_mail_path(mailbox, op->arena);
 }
 
 static bool strlist_has(const struct strlist *list, const char *item)

@@ -186,14 +186,12 @@ enum lookup_status account_from_record(struct store_txn *txn,
 const char *account_mail_path(const struct rec_mailbox *mailbox,
 			      struct arena *arena)
 {
-	const char *domain;
-	size_t local_len;
+	char path[NAMES_MAILDIR_MAX];
 
 	if (mailbox->maildir[0] != '\0')
 		return mailbox->maildir;
-	names_address_split(mailbox->address, &local_len, &domain);
-	return arena_printf(arena, "%s/%.*s/", domain, (int)local_len,
-			    mailbox->address);
+	names_default_maildir(mailbox->address, path);
+	return arena_strdup(arena, path);
 }
 
 uint64_t account_quota(const struct account *account)

@@ -539,8 +539,7 @@ static enum lookup_status lookup_maildir(struct lookup_req *req,
 {
 	struct lookup_str maildir =
 	    lookup_rec_str(&res->rec, F_MAILBOX(maildir));
-	const char *domain;
-	size_t local_len;
+	char path[NAMES_MAILDIR_MAX];
 
 	if (!lookup_rec_bool(&res->rec, F_MAILBOX(enabled)))
 		return LOOKUP_NOTFOUND;
@@ -548,12 +547,8 @@ static enum lookup_status lookup_maildir(struct lookup_req *req,
 		lookup_put_str(&req->out, maildir);
 		return LOOKUP_FOUND;
 	}
-	/* The default layout: DOMAIN/LOCAL/ */
-	names_address_split(res->address, &local_len, &domain);
-	lookup_put_str(&req->out, lookup_cstr(domain));
-	lookup_put(&req->out, "/", 1);
-	lookup_put(&req->out, res->address, local_len);
-	lookup_put(&req->out, "/", 1);
+	names_default_maildir(res->address, path);
+	lookup_put_str(&req->out, lookup_cstr(path));
 	return LOOKUP_FOUND;
 }
 

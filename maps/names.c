@@ -456,6 +456,19 @@ void names_address_split(const char *address, size_t *local_len_r,
 	*domain_r = at + 1;
 }
 
+void names_default_maildir(const char *address, char *out)
+{
+	const char *domain;
+	size_t local_len, domain_len;
+
+	names_address_split(address, &local_len, &domain);
+	domain_len = strlen(domain);
+	memcpy(out, domain, domain_len);
+	out[domain_len] = '/';
+	memcpy(out + domain_len + 1, address, local_len);
+	memcpy(out + domain_len + 1 + local_len, "/", 2);
+}
+
 static bool local_is(const char *local, size_t len, const char *name)
 {
 	return len == strlen(name) && memcmp(local, name, len) == 0;

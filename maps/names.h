@@ -80,6 +80,13 @@ int names_address_normalize(const char *in, size_t len, char *out,
 void names_address_split(const char *address, size_t *local_len_r,
 			 const char **domain_r);
 
+/* The mail directory of a mailbox that names none, relative to its
+ * domain's storage: "DOMAIN/LOCAL/" for a normalised address, written into
+ * out (NAMES_MAILDIR_MAX bytes). One definition for mailmapctl, which
+ * stores it at creation, and the daemon's answers for older records. */
+#define NAMES_MAILDIR_MAX (NAMES_ADDRESS_MAX + 2) /* "/" twice for "@", NUL */
+void names_default_maildir(const char *address, char *out);
+
 /* Writes the normalised address without its recipient extension into out
  * (NAMES_ADDRESS_MAX + 1 bytes). The extension starts at the first
  * character of the local part that is in the set delimiters ("" = none).

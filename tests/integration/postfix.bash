@@ -52,11 +52,19 @@ alive() {
 	[ "${stat:0:1}" != Z ]
 }
 
-# Kills PID (TERM, then KILL after 5 s); its exit status if it is ours.
+# Kills PID (TERM, then KILL after 5 s); its exit status if it is ours
+# (125, or the status it left, when it had already exited).
 kill_pid() {
-	local pid=$1 i
+	local pid=$1 i status
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || return 0
+	if ! kill "$pid" 2>/dev/null; then
+		# Gone before it was asked to stop: not a clean stop, whatever
+		# status it left (a crash must not pass for one).
+		wait "$pid" 2>/dev/null
+		status=$?
+		echo "process $pid had already exited (status $status)" >&2
+		return $((status == 0 ? 125 : status))
+	fi
 	for i in $(seq 50); do
 		alive "$pid" || break
 		sleep 0.1

@@ -377,6 +377,24 @@ START_TEST(test_split)
 }
 END_TEST
 
+START_TEST(test_default_maildir)
+{
+	char path[NAMES_MAILDIR_MAX], longest[NAMES_ADDRESS_MAX + 1];
+
+	names_default_maildir("user@example.com", path);
+	ck_assert_str_eq(path, "example.com/user/");
+	names_default_maildir("\"a@b\"@example.com", path);
+	ck_assert_str_eq(path, "example.com/\"a@b\"/");
+	/* the longest address fits */
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[64] = '@';
+	longest[sizeof(longest) - 1] = '\0';
+	names_default_maildir(longest, path);
+	ck_assert_uint_eq(strlen(path), NAMES_MAILDIR_MAX - 1);
+	ck_assert_int_eq(path[strlen(path) - 1], '/');
+}
+END_TEST
+
 START_TEST(test_utf8_cases)
 {
 	const struct utf8_case *c = &utf8_cases[_i];
@@ -406,6 +424,7 @@ static Suite *names_suite(void)
 	tcase_add_loop_test(tc, test_address_cases, 0, N(address_cases));
 	tcase_add_loop_test(tc, test_address_prefixes, 0, N(address_cases));
 	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_default_maildir);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("extension");
