@@ -4,8 +4,9 @@
  * Plain events and the connection's own buffers rather than bufferevents:
  * a request costs one read() and one write() in the common case (the reply
  * is written straight from the read callback; a write event is armed only
- * when the socket does not take it all). The idle timeout is a timer in
- * libevent's heap, reset without a system call.
+ * when the socket does not take it all). The idle timeout is a timer
+ * that is not touched per request: a request only notes the loop's cached
+ * time, and the timer, when it fires, waits again for whatever is left.
  *
  * Backpressure and answers in parts: with more than daemon.max_output
  * queued, the connection stops reading and answering. Once the output has
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -54,7 +56,8 @@ struct conn {
 	struct event *read_ev;
 	struct event *write_ev;
 	struct event *idle;
-	const struct timeval *idle_tv; /* a libevent common timeout: O(1) */
+	time_t idle_timeout;   /* seconds, from the configuration */
+	struct timeval active; /* the last activity (conn_touch) */
 	struct event *lifetime;
 	struct conn_buf in;
 	struct conn_buf out;
@@ -257,9 +260,12 @@ static void conn_process(struct conn *conn)
 	}
 }
 
+/* Notes activity: the loop's cached time, no timer change per request.
+ * The idle timer, armed at the start, checks it when it fires. */
 static void conn_touch(struct conn *conn)
 {
-	evtimer_add(conn->idle, conn->idle_tv);
+	event_base_gettimeofday_cached(worker_base(conn->worker),
+				       &conn->active);
 }
 
 /* Reads what is there: false when the client is gone (conn freed). */
@@ -325,8 +331,20 @@ static void conn_on_idle(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *conn = arg;
 
+	struct timeval now, left, idle = {conn->idle_timeout, 0};
+
 	(void)fd;
 	(void)what;
+	event_base_gettimeofday_cached(worker_base(conn->worker), &now);
+	timeradd(&conn->active, &idle, &left);
+	if (timercmp(&now, &left, <)) {
+		/* Active since the timer was armed: wait for the rest (at
+		 * most the whole timeout, should the clock step back). */
+		timersub(&left, &now, &left);
+		evtimer_add(conn->idle,
+			    timercmp(&left, &idle, <) ? &left : &idle);
+		return;
+	}
 	log_debug("conn %llu: idle timeout", (unsigned long long)conn->id);
 	conn_free(conn);
 }
@@ -345,14 +363,12 @@ static void conn_on_lifetime(evutil_socket_t fd, short what, void *arg)
 static void conn_start_timers(struct conn *conn, const struct config *config)
 {
 	struct event_base *base = worker_base(conn->worker);
-
 	struct timeval idle = {(time_t)config->idle_timeout, 0};
 
-	/* Every connection of a worker shares the duration: libevent keeps
-	 * such timers in a queue instead of its heap. */
-	conn->idle_tv = event_base_init_common_timeout(base, &idle);
+	conn->idle_timeout = idle.tv_sec;
 	conn->idle = evtimer_new(base, conn_on_idle, conn);
 	conn_touch(conn);
+	evtimer_add(conn->idle, &idle);
 	if (config->max_lifetime == 0)
 		return;
 	struct timeval life = {(time_t)config->max_lifetime, 0};

@@ -1,8 +1,6 @@
 /* netstring: socketmap framing; see netstring.h. */
 #include "netstring.h"
 
-#include <stdio.h>
-
 enum netstring_result netstring_decode(const char *data, size_t len,
 				       size_t max_payload,
 				       const char **payload_r,
@@ -34,8 +32,18 @@ enum netstring_result netstring_decode(const char *data, size_t len,
 
 size_t netstring_prefix(char *out, size_t payload_len)
 {
-	return (size_t)snprintf(out, NETSTRING_DIGITS_MAX + 2,
-				"%zu:", payload_len);
+	char digits[24]; /* any size_t, backwards */
+	size_t n = 0, len = 0;
+
+	do {
+		digits[n++] = (char)('0' + payload_len % 10);
+		payload_len /= 10;
+	} while (payload_len != 0);
+	while (n > 0) /* one call per reply: no printf */
+		out[len++] = digits[--n];
+	out[len++] = ':';
+	out[len] = '\0';
+	return len;
 }
 
 size_t netstring_frame_size(size_t payload_len)

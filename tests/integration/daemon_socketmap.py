@@ -133,6 +133,22 @@ def test_clients():
     idle = connect()
     t0 = time.monotonic()
     check(closed(idle, 6) and 2 <= time.monotonic() - t0 <= 5.5, "idle connection closed after idle_timeout (3s)")
+    # A request every second for 5 s: the timer armed at the start fires
+    # meanwhile and must wait again; then idle time counts from the last
+    # request.
+    busy = connect()
+    answered = 0
+    for _ in range(5):
+        time.sleep(1)
+        try:
+            busy.sendall(netstring(b"domains example.com"))
+            answered += read_reply(busy) == b"OK example.com"
+        except OSError:  # closed under it
+            break
+    t0 = time.monotonic()
+    check(answered == 5 and closed(busy, 6) and 2 <= time.monotonic() - t0 <= 5.5,
+          "a connection with a request every second stays open past idle_timeout, "
+          "then closes idle_timeout after its last request")
 
 
 def rss_kb(pid):
