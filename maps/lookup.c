@@ -67,10 +67,18 @@ struct lookup_str {
 };
 
 /* A record read in place from the snapshot (valid until it ends). */
+/* Field ids below this are indexed when a record is read (every record
+ * type's are, records.c); a higher one would be found by a scan. */
+#define LOOKUP_INDEXED_IDS 32
+
 struct lookup_rec {
 	enum record_type type;
 	const void *data;
 	size_t len;
+	/* The last value of each field id (NULL: absent), filled by
+	 * lookup_rec_index(), so reading a field costs no scan. */
+	const unsigned char *at[LOOKUP_INDEXED_IDS];
+	uint32_t at_len[LOOKUP_INDEXED_IDS];
 };
 
 /* Walks the repeated occurrences of one field of a record. */
@@ -143,34 +151,31 @@ static const struct field_desc *lookup_field(enum record_type type,
 	abort(); /* a member without a descriptor: a programming error */
 }
 
-static const struct field_desc *
-lookup_field_by_id(const struct record_desc *desc, uint8_t id)
-{
-	for (size_t i = 0; i < desc->field_count; i++) {
-		if (desc->fields[i].id == id &&
-		    (desc->fields[i].flags & FF_KEY) == 0)
-			return &desc->fields[i];
-	}
-	return NULL;
-}
-
-/* Is the whole record well-formed: framing, and integers of <= 8 bytes? */
-static bool lookup_rec_valid(const struct lookup_rec *rec)
+/* Checks the whole record (framing; integers of at most 8 bytes) and
+ * indexes its fields in one pass: false if it is malformed. */
+static bool lookup_rec_index(struct lookup_rec *rec)
 {
 	const struct record_desc *desc = record_desc_get(rec->type);
 	struct codec_reader reader;
 	const unsigned char *payload;
 	const char *error;
 	uint8_t type, id;
-	size_t len;
+	size_t len, hint = 0;
 	int ret;
 
+	memset(rec->at, 0, sizeof(rec->at));
 	if (codec_read_begin(&reader, rec->data, rec->len, &type, &error) < 0)
 		return false;
 	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {
-		const struct field_desc *field = lookup_field_by_id(desc, id);
+		const struct field_desc *field =
+		    record_field_by_id(desc, id, &hint);
 		if (field != NULL && field_type_is_uint(field->type) && len > 8)
 			return false;
+		if (id < LOOKUP_INDEXED_IDS) {
+			rec->at[id] = payload;
+			rec->at_len[id] =
+			    (uint32_t)len; /* <= CODEC_FIELD_MAX */
+		}
 	}
 	return ret == 0;
 }
@@ -211,6 +216,13 @@ static struct lookup_str lookup_rec_str(const struct lookup_rec *rec,
 	struct lookup_str s = {"", 0}, item;
 	struct lookup_iter it;
 
+	if (field->id < LOOKUP_INDEXED_IDS) {
+		if (rec->at[field->id] != NULL)
+			s = (struct lookup_str){
+			    (const char *)rec->at[field->id],
+			    rec->at_len[field->id]};
+		return s;
+	}
 	lookup_iter_init(&it, rec, field);
 	while (lookup_iter_next(&it, &item))
 		s = item;
@@ -224,7 +236,7 @@ static uint64_t lookup_rec_uint(const struct lookup_rec *rec,
 	struct lookup_str s = lookup_rec_str(rec, field);
 	uint64_t value = 0;
 
-	/* <= 8 bytes: checked by lookup_rec_valid() */
+	/* <= 8 bytes: checked by lookup_rec_index() */
 	codec_payload_uint((const unsigned char *)s.data, s.len, &value);
 	return value;
 }
@@ -335,7 +347,7 @@ static enum lookup_status lookup_get(struct lookup_req *req,
 	rec_r->len = val.len;
 	if (record_peek_type(val.data, val.len, &rec_r->type) < 0 ||
 	    (lookup_table_types[table] & TYPE_BIT(rec_r->type)) == 0 ||
-	    !lookup_rec_valid(rec_r))
+	    !lookup_rec_index(rec_r))
 		return lookup_fail(req, "corrupt record");
 	return LOOKUP_FOUND;
 }

@@ -283,11 +283,8 @@ void record_encode(const struct record_desc *desc, const void *rec,
 	}
 }
 
-/* The field with this codec id. Values are written in the order of
- * desc->fields (record_encode), so the search starts after the previous
- * match (*hint) and usually succeeds at once. */
-static const struct field_desc *
-record_field_by_id(const struct record_desc *desc, uint8_t id, size_t *hint)
+const struct field_desc *record_field_by_id(const struct record_desc *desc,
+					    uint8_t id, size_t *hint)
 {
 	for (size_t n = 0; n < desc->field_count; n++) {
 		size_t i = (*hint + n) % desc->field_count;

@@ -196,6 +196,12 @@ const struct record_desc *record_desc_get(enum record_type type);
 /* Finds a field by name, or NULL. */
 const struct field_desc *record_field(const struct record_desc *desc,
 				      const char *name);
+/* The non-key field with this codec id, or NULL. For the fields of one
+ * value in turn: values are written in the order of desc->fields
+ * (record_encode), so the search starts after the previous match (*hint,
+ * 0 at first) and usually succeeds at once. */
+const struct field_desc *record_field_by_id(const struct record_desc *desc,
+					    uint8_t id, size_t *hint);
 /* The storage class of a field type. */
 bool field_type_is_list(enum field_type type);
 bool field_type_is_uint(enum field_type type);
