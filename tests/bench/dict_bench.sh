@@ -74,6 +74,7 @@
 # a default run takes about 4, a quick one about 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/bench_lib.bash
 
 rounds=3 seconds=3 warmup=1 conns_list="1 8 32" limit=480 build=build
 mailmapd="" users=10000 keys_count=100000 sanity_count=5000
@@ -93,52 +94,19 @@ done
 mailmapd=${mailmapd:-$build/daemon/mailmapd} ctl=$build/admin/mailmapctl
 loadgen=$build/tests/bench/loadgen refserver=$build/tests/bench/refserver
 dovecot=/usr/sbin/dovecot
-for bin in "$mailmapd" "$ctl" "$loadgen" "$refserver"; do
-	[ -x "$bin" ] || { echo "build first (meson -Dtests=true): $bin missing" >&2; exit 1; }
-done
+bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver"
 [ -x "$dovecot" ] || { echo "needs Dovecot 2.3: apt-get install -y dovecot-core" >&2; exit 1; }
 command -v openssl >/dev/null || { echo "needs openssl (password hash)" >&2; exit 1; }
-command -v taskset >/dev/null || { echo "taskset (util-linux) missing" >&2; exit 1; }
-[ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mailmap-dbench.XXXXXX")
-pids=()
-cleanup() {
-	local pid i
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "dict_bench: stopped (time limit or signal)" >&2; exit 1' TERM INT
-# The watchdog: the whole run ends within $limit seconds.
-(
-	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-	sleep "$limit" & nap=$!
-	wait "$nap" && kill -TERM $$ 2>/dev/null
-) &
-pids+=($!)
-t_start=$SECONDS
-log() { printf '[%3ds] %s\n' $((SECONDS - t_start)) "$*" >&2; }
+bench_init dict_bench
 
 # ---- store, Dovecot's file, keys ------------------------------------------
 
-if [ "$(id -u)" -eq 0 ]; then
-	user=mailmap
-	id "$user" >/dev/null 2>&1 ||
-		useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+bench_user
+if [ -n "$user" ]; then
 	for u in dovecot dovenull; do
 		id "$u" >/dev/null 2>&1 || { echo "user $u missing (dovecot-core makes it)" >&2; exit 1; }
 	done
-	chmod o+x "$work"
-else
-	user=""
 fi
-mkdir -p "$work/run"
 
 hash="{SHA512-CRYPT}$(printf 'bench-%s\n' "$RANDOM$RANDOM" | openssl passwd -6 -stdin)"
 # mailmapd's passdb answer for mailbox $1.
@@ -260,25 +228,6 @@ start_dovecot() { # NAME: sets pid (the master, in the foreground)
 	pids+=("$pid")
 }
 
-alive() { # NAME PID: the server must still run
-	kill -0 "$2" 2>/dev/null && return 0
-	echo "dict_bench: $1 (pid $2) died; the end of its log:" >&2
-	tail -5 "$work/$1.log" >&2
-	exit 1
-}
-
-# PID and its descendants, one per line.
-tree_pids() {
-	local p
-	echo "$1"
-	for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree_pids "$p"; done
-}
-# utime + stime + cutime + cstime over the tree, as loadgen --server-tree.
-tree_ticks() {
-	local p
-	for p in $(tree_pids "$1"); do cat "/proc/$p/stat" 2>/dev/null || true; done |
-		sed 's/.*) //' | awk '{t += $12 + $13 + $14 + $15} END {print t + 0}'
-}
 # How many of PID's children run COMM.
 children_named() {
 	local p n=0
@@ -288,78 +237,14 @@ children_named() {
 	echo "$n"
 }
 
-# Other processes on the two CPUs spoil a run: "foreign" is what the CPUs
-# spent on anything but the server's process tree and loadgen, in % of one
-# CPU over the run (as in policy_bench.sh).
-hz=$(getconf CLK_TCK)
-cpu_busy() {
-	awk '$1 == "cpu0" || $1 == "cpu1" {b += $2 + $3 + $4 + $7 + $8 + $9}
-		END {print b + 0}' /proc/stat
-}
-child_ticks() { # the children's line of bash's `times` in $work/times
-	sed -n 2p "$work/times" | awk -v hz="$hz" '{
-		for (i = 1; i <= 2; i++) {split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2]}
-		printf "%d", t * hz}'
-}
+# One load run: NAME SOCKET KEYS CONNS PID SECONDS WARMUP MAX [--once]
+# (bench_load over the server's process tree: sets line and foreign).
+load() { bench_load dict tree "$@"; }
 
-# Waits (at most 15 s, and $wait_budget s in the whole benchmark) until
-# the two CPUs are quiet: below $max_foreign % of a CPU busy over 0.5 s
-# (the servers are idle between runs).
-waited=0
-spare() { [ $((SECONDS - t_start)) -lt $((limit * 3 / 4)) ]; }
-wait_quiet() {
-	local i b0 busy
-	for i in $(seq 30); do
-		b0=$(cpu_busy)
-		sleep 0.5
-		busy=$((($(cpu_busy) - b0) * 200 / hz)) # % of a CPU
-		[ "$busy" -gt "$max_foreign" ] && [ "$waited" -lt $((wait_budget * 2)) ] &&
-			spare || break
-		[ "$i" -gt 1 ] || log "  waiting for other processes to calm down ($busy % of a CPU)"
-		waited=$((waited + 1))
-	done
-}
-
-# One load run: NAME SOCKET KEYS CONNS PID SECONDS WARMUP MAX [--once];
-# sets line to loadgen's result line, foreign to the other processes'
-# share.
-line="" foreign=0
-load() {
-	local name=$1 sock=$2 keys=$3 c=$4 p=$5 s=$6 w=$7 max=$8 b0 s0 t0
-	shift 8
-	wait_quiet
-	b0=$(cpu_busy) s0=$(tree_ticks "$p") t0=$EPOCHREALTIME
-	line=$(
-		timeout $((${s%.*} + 60)) taskset -c 1 "$loadgen" --mode dict \
-			--unix "$sock" --keys "$keys" --connections "$c" \
-			--seconds "$s" --warmup "$w" --requests "$max" --connect-retry 10 \
-			--server-tree "$p" "$@" || true
-		times >"$work/times"
-	)
-	[ -n "$line" ] || { alive "$name" "$p"; echo "loadgen failed on $name" >&2; exit 1; }
-	alive "$name" "$p"
-	foreign=$(awk -v b=$(($(cpu_busy) - b0)) -v s=$(($(tree_ticks "$p") - s0)) \
-		-v l="$(child_ticks)" -v t0="$t0" -v t1="$EPOCHREALTIME" -v hz="$hz" \
-		'BEGIN {f = (b - s - l) / hz / (t1 - t0) * 100; printf "%d", f < 0 ? 0 : f}')
-}
-
-field() { # LINE NAME
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-
-# results, one line per run: GROUP SERVER CONNS, then the columns below
+# results (record), one line per run: GROUP SERVER CONNS, then the columns below
 # (4 = rps ... 14 = requests, 15 = srv_procs, 16 = foreign_pct: other
 # processes' CPU use); "nan" for a field loadgen did not print.
 columns="rps p50_us p99_us p999_us srv_cpu_us_per_req errors cli_cpu_pct found notfound failed requests srv_procs foreign_pct"
-record() { # FILE GROUP SERVER CONNS LINE
-	local f v
-	printf '%s %s %s' "$2" "$3" "$4" >>"$1"
-	for f in $columns; do
-		v=$(field "$5" "$f")
-		printf ' %s' "${v:-nan}" >>"$1"
-	done
-	printf '\n' >>"$1"
-}
 : >"$work/results"
 : >"$work/setup"
 
@@ -442,22 +327,12 @@ echo
 echo "== every run (group server conns $columns)"
 cat "$work/setup" "$work/results"
 
-median() { sort -g | awk '{v[NR] = $1} END {if (!NR) {print "nan"; exit}
-	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m}'; }
 # med SERVER CONNS COLUMN (4 = rps, 5 = p50, 6 = p99, 8 = cpu/req)
 med() { awk -v s="$1" -v c="$2" -v k="$3" \
 	'$1 == "cmp" && $2 == s && $3 == c {print $k}' "$work/results" | median; }
 # sum GROUP SERVER CONNS COLUMN FILE: over rounds
 sum() { awk -v g="$1" -v s="$2" -v c="$3" -v k="$4" \
 	'$1 == g && $2 == s && $3 == c {t += $k} END {print t + 0}' "$5"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "nan"), a / b}'; }
-verdict() { # VALUE OP LIMIT TEXT; a value that is not a number fails
-	if [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]] && awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {exit !(op == "<" ? v < l : op == "<=" ? v <= l : op == "==" ? v == l : v >= l)}'; then
-		echo "  PASS  $4"
-	else
-		echo "  FAIL  $4"
-	fi
-}
 names="ref mailmapd dv-async dv-dict"
 
 echo

@@ -49,6 +49,7 @@
 # quick one about 1.5).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/bench_lib.bash
 
 rounds=3 seconds=3 warmup=1 pg_seconds=2 pg_warmup=0.3 conns_list="1 8 32"
 limit=480 build=build mailmapd="" mailboxes=10000 known=1000
@@ -69,50 +70,20 @@ done
 mailmapd=${mailmapd:-$build/daemon/mailmapd} ctl=$build/admin/mailmapctl
 loadgen=$build/tests/bench/loadgen refserver=$build/tests/bench/refserver
 postgrey=/usr/sbin/postgrey
-for bin in "$mailmapd" "$ctl" "$loadgen" "$refserver"; do
-	[ -x "$bin" ] || { echo "build first (meson -Dtests=true): $bin missing" >&2; exit 1; }
-done
+bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver"
 [ -x "$postgrey" ] && command -v eatmydata >/dev/null ||
 	{ echo "needs postgrey and eatmydata: apt-get install -y postgrey eatmydata" >&2; exit 1; }
-command -v taskset >/dev/null || { echo "taskset (util-linux) missing" >&2; exit 1; }
-[ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mailmap-pbench.XXXXXX")
-pids=()
-cleanup() {
-	local pid i
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "policy_bench: stopped (time limit or signal)" >&2; exit 1' TERM INT
-# The watchdog: the whole run ends within $limit seconds.
-(
-	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-	sleep "$limit" & nap=$!
-	wait "$nap" && kill -TERM $$ 2>/dev/null
-) &
-pids+=($!)
-t_start=$SECONDS
-log() { printf '[%3ds] %s\n' $((SECONDS - t_start)) "$*" >&2; }
+bench_init policy_bench
 
 # ---- store, keys, configuration -------------------------------------------
 
-if [ "$(id -u)" -eq 0 ]; then
-	user=mailmap pg_user=postgrey pg_group=postgrey
-	id "$user" >/dev/null 2>&1 ||
-		useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+bench_user
+if [ -n "$user" ]; then
+	pg_user=postgrey pg_group=postgrey
 	id "$pg_user" >/dev/null 2>&1 || { echo "user postgrey missing (the package makes it)" >&2; exit 1; }
-	chmod o+x "$work"
 else
-	user="" pg_user=$(id -un) pg_group=$(id -gn)
+	pg_user=$(id -un) pg_group=$(id -gn)
 fi
-mkdir -p "$work/run"
 
 log "store: $mailboxes mailboxes in 100 domains"
 awk -v n="$mailboxes" 'BEGIN {
@@ -197,91 +168,23 @@ start_postgrey() { # NAME [WRAPPER]: sets pid (the perl process: exec chain)
 	pids+=("$pid")
 }
 
-alive() { # NAME PID: the server must still run
-	kill -0 "$2" 2>/dev/null && return 0
-	echo "policy_bench: $1 (pid $2) died; the end of its log:" >&2
-	tail -5 "$work/$1.log" >&2
-	exit 1
-}
+# Kernel threads that write postgrey's database and the servers' logs
+# count as foreign CPU use too (bench_lib.bash): 5-25 % in postgrey's
+# runs on a quiet machine; the colleagues' builds and tests that spoil a
+# run take 60-200 %.
 
-# Other processes on the two CPUs spoil a run. Each run measures what
-# the CPUs spent on anything but the server and loadgen (/proc/stat busy
-# time of cpu0 + cpu1, minus the server's utime + stime, minus loadgen's),
-# as "foreign" % of one CPU over the run. Kernel threads that write
-# postgrey's database and the servers' logs count as foreign too: 5-25 %
-# in postgrey's runs on a quiet machine; the colleagues' builds and tests
-# that spoil a run take 60-200 %.
-hz=$(getconf CLK_TCK)
-cpu_busy() {
-	awk '$1 == "cpu0" || $1 == "cpu1" {b += $2 + $3 + $4 + $7 + $8 + $9}
-		END {print b + 0}' /proc/stat
-}
-proc_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-child_ticks() { # the children's line of bash's `times` in $work/times
-	sed -n 2p "$work/times" | awk -v hz="$hz" '{
-		for (i = 1; i <= 2; i++) {split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2]}
-		printf "%d", t * hz}'
-}
-
-# Waits (at most 15 s, and $wait_budget s in the whole benchmark) until
-# the two CPUs are quiet: below $max_foreign % of a CPU busy over 0.5 s
-# (the servers are idle between runs).
-waited=0
-# Time to spare for waiting and runs again: not in the last quarter of the
-# time limit.
-spare() { [ $((SECONDS - t_start)) -lt $((limit * 3 / 4)) ]; }
-wait_quiet() {
-	local i b0 busy
-	for i in $(seq 30); do
-		b0=$(cpu_busy)
-		sleep 0.5
-		busy=$((($(cpu_busy) - b0) * 200 / hz)) # % of a CPU
-		[ "$busy" -gt "$max_foreign" ] && [ "$waited" -lt $((wait_budget * 2)) ] &&
-			spare || break
-		[ "$i" -gt 1 ] || log "  waiting for other processes to calm down ($busy % of a CPU)"
-		waited=$((waited + 1))
-	done
-}
-
-# One load run: NAME KEYS CONNS PID SECONDS WARMUP MAX [--once]; sets line
-# to loadgen's result line, foreign to the other processes' share.
-line="" foreign=0
+# One load run: NAME KEYS CONNS PID SECONDS WARMUP MAX [--once]
+# (bench_load: sets line and foreign).
 load() {
-	local name=$1 keys=$2 c=$3 p=$4 s=$5 w=$6 max=$7 b0 s0 t0
-	shift 7
-	wait_quiet
-	b0=$(cpu_busy) s0=$(proc_ticks "$p") t0=$EPOCHREALTIME
-	line=$(
-		timeout $((${s%.*} + 60)) taskset -c 1 "$loadgen" --mode policy \
-			--unix "$work/run/$name.sock" --keys "$keys" --connections "$c" \
-			--seconds "$s" --warmup "$w" --requests "$max" --connect-retry 10 \
-			--server-pid "$p" "$@" || true
-		times >"$work/times"
-	)
-	[ -n "$line" ] || { alive "$name" "$p"; echo "loadgen failed on $name" >&2; exit 1; }
-	alive "$name" "$p"
-	foreign=$(awk -v b=$(($(cpu_busy) - b0)) -v s=$(($(proc_ticks "$p") - s0)) \
-		-v l="$(child_ticks)" -v t0="$t0" -v t1="$EPOCHREALTIME" -v hz="$hz" \
-		'BEGIN {f = (b - s - l) / hz / (t1 - t0) * 100; printf "%d", f < 0 ? 0 : f}')
+	local name=$1
+	shift
+	bench_load policy pid "$name" "$work/run/$name.sock" "$@"
 }
 
-field() { # LINE NAME
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-
-# results, one line per run: WORKLOAD SERVER CONNS, then the columns below
-# (4 = rps ... 14 = requests, 15 = foreign_pct: other processes' CPU use);
-# "nan" for a field loadgen did not print.
+# results (record), one line per run: WORKLOAD SERVER CONNS, then the
+# columns below (4 = rps ... 14 = requests, 15 = foreign_pct: other
+# processes' CPU use).
 columns="rps p50_us p99_us p999_us srv_cpu_us_per_req errors cli_cpu_pct dunno defer other requests foreign_pct"
-record() { # FILE WORKLOAD SERVER CONNS LINE
-	local f v
-	printf '%s %s %s' "$2" "$3" "$4" >>"$1"
-	for f in $columns; do
-		v=$(field "$5" "$f")
-		printf ' %s' "${v:-nan}" >>"$1"
-	done
-	printf '\n' >>"$1"
-}
 : >"$work/results"
 : >"$work/setup"
 
@@ -368,22 +271,13 @@ echo
 echo "== every run (workload server conns $columns)"
 cat "$work/setup" "$work/results"
 
-median() { sort -g | awk '{v[NR] = $1} END {if (!NR) {print "nan"; exit}
-	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m}'; }
 # med WORKLOAD SERVER CONNS COLUMN (4 = rps, 5 = p50, 6 = p99, 8 = cpu/req)
 med() { awk -v w="$1" -v s="$2" -v c="$3" -v k="$4" \
 	'$1 == w && $2 == s && $3 == c {print $k}' "$work/results" | median; }
 # sum WORKLOAD SERVER CONNS COLUMN [FILE]: over rounds
 sum() { awk -v w="$1" -v s="$2" -v c="$3" -v k="$4" \
 	'$1 == w && $2 == s && $3 == c {t += $k} END {print t + 0}' "${5:-$work/results}"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.1f" : "nan"), a / b}'; }
-verdict() { # VALUE OP LIMIT TEXT
-	if awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {exit !(op == "<" ? v < l : op == "<=" ? v <= l : op == "==" ? v == l : v >= l)}'; then
-		echo "  PASS  $4"
-	else
-		echo "  FAIL  $4"
-	fi
-}
+ratio_decimals=1
 
 echo
 echo "== policy benchmark: mailmapd (workers=1, greylisting, $mailboxes mailboxes) vs postgrey $(dpkg-query -W -f '${Version}' postgrey 2>/dev/null || echo '?') vs refserver --mode policy"

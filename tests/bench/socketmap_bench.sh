@@ -40,6 +40,7 @@
 # watchdog (8 minutes, 2 with --quick); a default run takes about 6.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/bench_lib.bash
 
 rounds=5 seconds=4 warmup=1 conns_list="1 8 32" starts=5 workers=1 limit=480
 small=10000 large=1000000 keys_count=200000 build=build
@@ -57,47 +58,12 @@ while [ $# -gt 0 ]; do
 done
 mailmapd=$build/daemon/mailmapd ctl=$build/admin/mailmapctl
 loadgen=$build/tests/bench/loadgen refserver=$build/tests/bench/refserver
-for bin in "$mailmapd" "$ctl" "$loadgen" "$refserver"; do
-	[ -x "$bin" ] || { echo "build first (meson -Dtests=true): $bin missing" >&2; exit 1; }
-done
-command -v taskset >/dev/null || { echo "taskset (util-linux) missing" >&2; exit 1; }
-[ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mailmap-smbench.XXXXXX")
-pids=()
-cleanup() {
-	local pid i
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "socketmap_bench: stopped (time limit or signal)" >&2; exit 1' TERM INT
-# The watchdog: the whole run ends within $limit seconds.
-(
-	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-	sleep "$limit" & nap=$!
-	wait "$nap" && kill -TERM $$ 2>/dev/null
-) &
-pids+=($!)
-t_start=$SECONDS
-log() { printf '[%3ds] %s\n' $((SECONDS - t_start)) "$*" >&2; }
+bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver"
+bench_init socketmap_bench
 
 # ---- stores, keys, configuration ------------------------------------------
 
-if [ "$(id -u)" -eq 0 ]; then
-	user=mailmap
-	id "$user" >/dev/null 2>&1 ||
-		useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
-	chmod o+x "$work"
-else
-	user=""
-fi
-mkdir -p "$work/run"
+bench_user
 
 make_store() { # NAME MAILBOXES
 	awk -v n="$2" 'BEGIN {
@@ -185,22 +151,9 @@ load() {
 	[ -n "$line" ] || { echo "loadgen failed on $1" >&2; exit 1; }
 }
 
-field() { # LINE NAME
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-
 # results, one line per run: GROUP SERVER CONNS, then the columns below
 # (4 = rps ... 11 = srv_minflt); "nan" for a field loadgen did not print.
 columns="rps p50_us p99_us p999_us srv_cpu_us_per_req errors cli_cpu_pct srv_minflt"
-record() { # GROUP SERVER CONNS LINE
-	local f v
-	printf '%s %s %s' "$1" "$2" "$3" >>"$work/results"
-	for f in $columns; do
-		v=$(field "$4" "$f")
-		printf ' %s' "${v:-nan}" >>"$work/results"
-	done
-	printf '\n' >>"$work/results"
-}
 
 : >"$work/results"
 start_refserver ref raw; ref_pid=$pid
@@ -213,11 +166,11 @@ for c in $conns_list; do
 	for r in $(seq "$rounds"); do
 		log "ref vs mailmapd: $c connections, round $r/$rounds"
 		load ref.sock small "$c" "$ref_pid"
-		record cmp ref "$c" "$line"
+		record "$work/results" cmp ref "$c" "$line"
 		load ref-bev.sock small "$c" "$bev_pid"
-		record cmp ref-bev "$c" "$line"
+		record "$work/results" cmp ref-bev "$c" "$line"
 		load small.sock small "$c" "$small_pid"
-		record cmp mailmapd "$c" "$line"
+		record "$work/results" cmp mailmapd "$c" "$line"
 		[ "$c" = 32 ] && mem_small=$line
 	done
 done
@@ -226,10 +179,10 @@ done
 for r in $(seq "$rounds"); do
 	log "10k vs 1M store: 32 connections, round $r/$rounds"
 	load small.sock small 32 "$small_pid"
-	record size 10k 32 "$line"
+	record "$work/results" size 10k 32 "$line"
 	mem_small=$line
 	load large.sock large 32 "$large_pid"
-	record size 1M 32 "$line"
+	record "$work/results" size 1M 32 "$line"
 	mem_large=$line
 done
 stop "$small_pid"; stop "$large_pid"; stop "$bev_pid"
@@ -266,19 +219,9 @@ echo
 echo "== every run (group server conns $columns)"
 cat "$work/results"
 
-median() { sort -g | awk '{v[NR] = $1} END {if (!NR) {print "nan"; exit}
-	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m}'; }
 # med GROUP SERVER CONNS COLUMN (4 = rps ... 10 = cli_cpu)
 med() { awk -v g="$1" -v s="$2" -v c="$3" -v k="$4" \
 	'$1 == g && $2 == s && $3 == c {print $k}' "$work/results" | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "nan"), a / b}'; }
-verdict() { # VALUE OP LIMIT TEXT
-	if awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {exit !(op == "<=" ? v <= l : v >= l)}'; then
-		echo "  PASS  $4"
-	else
-		echo "  FAIL  $4"
-	fi
-}
 
 echo
 echo "== socketmap benchmark: mailmapd (workers=$workers, $small mailboxes) vs refserver (ref: raw I/O, ref-bev: bufferevents)"
