@@ -9,8 +9,6 @@
 
 #include <syslog.h>
 
-#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The facilities a mail system logs to; syslog(3). */
 const char *const config_facility_names[] = {
     "mail",   "daemon", "user",	  "local0", "local1", "local2",

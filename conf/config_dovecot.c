@@ -21,7 +21,6 @@
 #include "config_dovecot.h"
 #include "config_internal.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,10 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONFIG_DOVECOT_MAIL_MAX	  1024
-#define CONFIG_DOVECOT_ID_MAX	  4294967294ULL
-#define CONFIG_DOVECOT_REASON_MAX 256
-#define N_ELEMENTS(a)		  (sizeof(a) / sizeof((a)[0]))
+#define CONFIG_DOVECOT_MAIL_MAX 1024
+#define CONFIG_DOVECOT_ID_MAX	4294967294ULL
 
 struct dovecot_setting {
 	const char *name; /* below "dovecot." */
@@ -111,28 +108,6 @@ static const char *check_mail(const char *text)
 	return NULL;
 }
 
-static int dovecot_fail(const char *file, const config_setting_t *s,
-			char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* "file:line: message" at setting s. */
-static int dovecot_fail(const char *file, const config_setting_t *s,
-			char **error_r, const char *fmt, ...)
-{
-	char message[CONFIG_DOVECOT_REASON_MAX + 64];
-	va_list args;
-
-	va_start(args, fmt);
-	vsnprintf(message, sizeof(message), fmt, args);
-	va_end(args);
-	if (config_setting_source_file(s) != NULL)
-		file = config_setting_source_file(s);
-	if (asprintf(error_r, "%s:%u: %s", file, config_setting_source_line(s),
-		     message) < 0)
-		*error_r = NULL;
-	return -1;
-}
-
 static char **dovecot_field(struct config *config,
 			    const struct dovecot_setting *def)
 {
@@ -158,12 +133,10 @@ int config_dovecot_defaults(struct config *config, char **error_r)
 		const struct dovecot_setting *def = &dovecot_settings[i];
 		const char *why = def->check(def->default_text);
 
-		if (why != NULL) {
-			if (asprintf(error_r, "(defaults): dovecot.%s: %s",
-				     def->name, why) < 0)
-				*error_r = NULL;
-			return -1;
-		}
+		if (why != NULL)
+			return config_fail(error_r,
+					   "(defaults): dovecot.%s: %s",
+					   def->name, why);
 		if (dovecot_store(config, def, def->default_text) < 0) {
 			*error_r = NULL;
 			return -1;
@@ -206,21 +179,21 @@ static int dovecot_apply(const char *file, const config_setting_t *s,
 	char number[32];
 
 	if (def == NULL)
-		return dovecot_fail(file, s, error_r,
-				    "unknown setting \"dovecot.%s\"", name);
+		return config_fail_at(file, s, error_r,
+				      "unknown setting \"dovecot.%s\"", name);
 	text = dovecot_text(def, s, number, sizeof(number));
 	if (text == NULL)
-		return dovecot_fail(
+		return config_fail_at(
 		    file, s, error_r, "dovecot.%s: expected %s, got %s", name,
 		    def->integer ? "a string or an integer" : "a string",
 		    config_setting_type_name(s));
 	why = def->check(text);
 	if (why != NULL)
-		return dovecot_fail(file, s, error_r,
-				    "dovecot.%s: \"%.64s\" %s", name, text,
-				    why);
+		return config_fail_at(file, s, error_r,
+				      "dovecot.%s: \"%.64s\" %s", name, text,
+				      why);
 	if (dovecot_store(config, def, text) < 0)
-		return dovecot_fail(file, s, error_r, "out of memory");
+		return config_fail_at(file, s, error_r, "out of memory");
 	return 0;
 }
 
@@ -228,9 +201,9 @@ int config_dovecot_load(const char *file, const config_setting_t *s,
 			struct config *config, char **error_r)
 {
 	if (!config_setting_is_group(s))
-		return dovecot_fail(file, s, error_r,
-				    "dovecot: expected a group, got %s",
-				    config_setting_type_name(s));
+		return config_fail_at(file, s, error_r,
+				      "dovecot: expected a group, got %s",
+				      config_setting_type_name(s));
 	for (int i = 0; i < config_setting_length(s); i++) {
 		if (dovecot_apply(file, config_setting_get_elem(s, i), config,
 				  error_r) < 0)

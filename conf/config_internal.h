@@ -1,11 +1,13 @@
 /*
  * config_internal.h - what the files of the configuration module share:
- * config.c (the settings[] table and the file walker), config_daemon.c
- * (names and checks behind the "daemon" rows of that table),
- * config_listeners.c (the "listeners" list), config_net.c (socket
- * addresses and client networks) and config_policy.c (the "policy" group:
- * names and rules behind its rows, and its whitelists). Users of the
- * configuration include config.h only.
+ * config_util.c (messages and small checks every loader uses), config.c
+ * (the settings[] table; its walker, kinds and file reader are declared
+ * in config_table.h), config_daemon.c (names and checks behind the
+ * "daemon" rows of that table), config_listeners.c (the "listeners" list;
+ * its keys in config_listener_keys.h), config_net.c (socket addresses and
+ * client networks) and config_policy.c (the "policy" group: names and
+ * rules behind its rows, and its whitelists). Users of the configuration
+ * include config.h only.
  */
 #ifndef MAILMAP_CONFIG_INTERNAL_H
 #define MAILMAP_CONFIG_INTERNAL_H
@@ -15,6 +17,46 @@
 #include <stddef.h>
 
 #include "config.h"
+
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* libconfig types (CONFIG_TYPE_*) as bits of an "accepted types" mask. */
+#define TYPE_BIT(type) (1u << (type))
+#define INTEGER_BITS   (TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64))
+
+/* Longest reason of a message, without the file, line and setting. */
+#define CONFIG_REASON_MAX 256
+
+/* Sets *error_r to the malloc'ed message (NULL when out of memory);
+   returns -1. */
+int config_fail(char **error_r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* config_fail() with "file:line: message" at setting s (the file s came
+   from when it was @include'd). */
+int config_fail_setting(const char *file, const config_setting_t *s,
+			char **error_r, const char *message);
+
+/* config_fail_setting() with a formatted message of at most
+   CONFIG_REASON_MAX + 63 characters. */
+int config_fail_at(const char *file, const config_setting_t *s, char **error_r,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "an integer", "a string", "an array"...: the type of s, for messages. */
+const char *config_setting_type_name(const config_setting_t *s);
+
+/* True for '0'..'9'. */
+bool config_is_digit(char c);
+
+/* True if text holds a byte below 0x20 or DEL. */
+bool config_has_control(const char *text);
+
+/* The index of text in names (NULL-terminated, compared ignoring case),
+   or -1. */
+int config_name_index(const char *const *names, const char *text);
+
+/* "a, b, c": names (NULL-terminated) for messages, into buf[size]. */
+void config_name_list(const char *const *names, char *buf, size_t size);
 
 /* User and group names: daemon.user, daemon.group, listeners[N].owner and
    listeners[N].group (useradd(8) allows 32; leave room for NSS names). */
@@ -64,9 +106,6 @@ int config_address_parse(const char *text, struct config_address *addr_r,
    naming text in reason[size]. */
 int config_network_parse(const char *text, struct config_network *net_r,
 			 char *reason, size_t size);
-
-/* "an integer", "a string", "an array"...: the type of s, for messages. */
-const char *config_setting_type_name(const config_setting_t *s);
 
 /* Writes seconds as config_parse_duration() reads them, with the largest
    unit that divides them ("300s" is "5m"), into buf[size]. */

@@ -34,7 +34,6 @@
  */
 #include "config_internal.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +44,9 @@
 
 #include "names.h"
 
-#define CONFIG_WHITELIST_MAX	 1024
-#define CONFIG_PATTERN_MAX	 1024
-#define CONFIG_POLICY_REASON_MAX 256
-#define CONFIG_PATTERN_OPTIONS	 (PCRE2_CASELESS | PCRE2_NEVER_UTF)
+#define CONFIG_WHITELIST_MAX   1024
+#define CONFIG_PATTERN_MAX     1024
+#define CONFIG_PATTERN_OPTIONS (PCRE2_CASELESS | PCRE2_NEVER_UTF)
 
 /* Index = enum config_failure. */
 const char *const config_failure_names[] = {
@@ -67,30 +65,6 @@ struct policy_list {
 		   size_t size);
 	void (*clear)(struct config_policy *p);
 };
-
-/* Messages */
-
-static int policy_fail(const char *file, const config_setting_t *s,
-		       char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* "file:line: " and the message, at setting s. */
-static int policy_fail(const char *file, const config_setting_t *s,
-		       char **error_r, const char *fmt, ...)
-{
-	char message[CONFIG_POLICY_REASON_MAX + 64];
-	va_list args;
-
-	va_start(args, fmt);
-	vsnprintf(message, sizeof(message), fmt, args);
-	va_end(args);
-	if (config_setting_source_file(s) != NULL)
-		file = config_setting_source_file(s);
-	if (asprintf(error_r, "%s:%u: %s", file, config_setting_source_line(s),
-		     message) < 0)
-		*error_r = NULL;
-	return -1;
-}
 
 /* whitelist_clients */
 
@@ -146,7 +120,7 @@ static bool has_non_ascii(const char *text)
 static int pattern_compile(const char *text, pcre2_code **code_r, char *reason,
 			   size_t size)
 {
-	PCRE2_UCHAR message[CONFIG_POLICY_REASON_MAX];
+	PCRE2_UCHAR message[CONFIG_REASON_MAX];
 	PCRE2_SIZE offset;
 	int error;
 
@@ -288,8 +262,6 @@ static const struct policy_list policy_lists[] = {
 };
 /* clang-format on */
 
-#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
-
 static const struct policy_list *policy_list_find(const char *path)
 {
 	for (size_t i = 0; i < N_ELEMENTS(policy_lists); i++) {
@@ -311,20 +283,20 @@ static int list_check(const char *file, const config_setting_t *s,
 	int count = config_setting_length(s);
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
-		return policy_fail(file, s, error_r,
-				   "%s: expected an array of strings (%s), "
-				   "got %s",
-				   list->path, list->example,
-				   config_setting_type_name(s));
+		return config_fail_at(file, s, error_r,
+				      "%s: expected an array of strings (%s), "
+				      "got %s",
+				      list->path, list->example,
+				      config_setting_type_name(s));
 	if (count > CONFIG_WHITELIST_MAX)
-		return policy_fail(file, s, error_r,
-				   "%s: has %d entries, at most %d", list->path,
-				   count, CONFIG_WHITELIST_MAX);
+		return config_fail_at(file, s, error_r,
+				      "%s: has %d entries, at most %d",
+				      list->path, count, CONFIG_WHITELIST_MAX);
 	for (int i = 0; i < count; i++) {
 		const config_setting_t *elem = config_setting_get_elem(s, i);
 
 		if (config_setting_type(elem) != CONFIG_TYPE_STRING)
-			return policy_fail(
+			return config_fail_at(
 			    file, elem, error_r, "%s: expected strings, got %s",
 			    list->path, config_setting_type_name(elem));
 	}
@@ -337,7 +309,7 @@ int config_policy_list_load(const char *file, const config_setting_t *s,
 {
 	const struct policy_list *list = policy_list_find(path);
 	struct config_policy *p = &config->policy;
-	char reason[CONFIG_POLICY_REASON_MAX];
+	char reason[CONFIG_REASON_MAX];
 	int count;
 
 	list->clear(p);
@@ -347,15 +319,15 @@ int config_policy_list_load(const char *file, const config_setting_t *s,
 	if (count == 0)
 		return 0;
 	if (list->reserve(p, (size_t)count) < 0)
-		return policy_fail(file, s, error_r, "%s: out of memory",
-				   list->path);
+		return config_fail_at(file, s, error_r, "%s: out of memory",
+				      list->path);
 	for (int i = 0; i < count; i++) {
 		const config_setting_t *elem = config_setting_get_elem(s, i);
 
 		if (list->add(p, config_setting_get_string(elem), reason,
 			      sizeof(reason)) < 0)
-			return policy_fail(file, elem, error_r, "%s: %s",
-					   list->path, reason);
+			return config_fail_at(file, elem, error_r, "%s: %s",
+					      list->path, reason);
 	}
 	return 0;
 }
