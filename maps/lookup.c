@@ -167,9 +167,10 @@ static bool lookup_rec_index(struct lookup_rec *rec)
 	if (codec_read_begin(&reader, rec->data, rec->len, &type, &error) < 0)
 		return false;
 	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {
+		/* Only a long value needs its field's type. */
 		const struct field_desc *field =
-		    record_field_by_id(desc, id, &hint);
-		if (field != NULL && field_type_is_uint(field->type) && len > 8)
+		    len > 8 ? record_field_by_id(desc, id, &hint) : NULL;
+		if (field != NULL && field_type_is_uint(field->type))
 			return false;
 		if (id < LOOKUP_INDEXED_IDS) {
 			rec->at[id] = payload;
