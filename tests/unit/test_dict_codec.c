@@ -222,73 +222,63 @@ static void build_stream(char *wire, size_t *wire_len, char *expect,
 	*expect_len = e;
 }
 
-/* Feeds wire in chunks (sizes from chunk(), 0 = whole) as a connection
- * buffers it, framing and splitting every complete line. */
-static size_t feed(const char *wire, size_t len, size_t (*chunk)(void),
-		   char *out)
-{
-	char buf[1024];
-	size_t have = 0, pos = 0, out_len = 0;
+/* Frames and splits one line into "C<f1>|<f2>...;" (tu_feed's framing
+ * step). */
+struct split_lines {
+	char *out;
+	size_t len;
+};
 
-	while (pos < len) {
-		size_t n = chunk != NULL ? chunk() : len;
-		if (n > len - pos)
-			n = len - pos;
-		memcpy(buf + have, wire + pos, n);
-		have += n;
-		pos += n;
-		for (;;) {
-			struct proto_request r;
-			enum proto_frame fr = dict_frame(buf, have, 256, &r);
-			char line[256], *f[DICT_FIELDS_MAX];
-			size_t l[DICT_FIELDS_MAX];
-			if (fr == PROTO_NEED_MORE)
-				break;
-			ck_assert_int_eq(fr, PROTO_REQUEST);
-			memcpy(line, r.data + 1, r.len - 1);
-			int count =
-			    dict_split(line, r.len - 1, f, l, DICT_FIELDS_MAX);
-			ck_assert_int_gt(count, 0);
-			for (int i = 0; i < count; i++) {
-				if (i == 0)
-					out[out_len++] = r.data[0];
-				else
-					out[out_len++] = '|';
-				memcpy(out + out_len, f[i], l[i]);
-				out_len += l[i];
-			}
-			out[out_len++] = ';';
-			memmove(buf, buf + r.used, have - r.used);
-			have -= r.used;
-		}
+static size_t split_frame(const char *buf, size_t have, void *context)
+{
+	struct split_lines *s = context;
+	struct proto_request r;
+	enum proto_frame fr = dict_frame(buf, have, 256, &r);
+	char line[256], *f[DICT_FIELDS_MAX];
+	size_t l[DICT_FIELDS_MAX];
+	int count;
+
+	if (fr == PROTO_NEED_MORE)
+		return 0;
+	ck_assert_int_eq(fr, PROTO_REQUEST);
+	memcpy(line, r.data + 1, r.len - 1);
+	count = dict_split(line, r.len - 1, f, l, DICT_FIELDS_MAX);
+	ck_assert_int_gt(count, 0);
+	for (int i = 0; i < count; i++) {
+		s->out[s->len++] = i == 0 ? r.data[0] : '|';
+		memcpy(s->out + s->len, f[i], l[i]);
+		s->len += l[i];
 	}
-	ck_assert_uint_eq(have, 0);
-	return out_len;
+	s->out[s->len++] = ';';
+	return r.used;
 }
 
-static size_t one_byte(void)
+/* Feeds wire in chunks of the given sizes (nchunks 0: whole) as a
+ * connection buffers it, framing and splitting every complete line. */
+static size_t feed(const char *wire, size_t len, const size_t *chunks,
+		   size_t nchunks, char *out)
 {
-	return 1;
-}
+	struct split_lines s = {out, 0};
 
-static size_t random_size(void)
-{
-	return 1 + (size_t)(rand() % 17);
+	tu_feed(wire, len, chunks, nchunks, split_frame, &s);
+	return s.len;
 }
 
 START_TEST(stream_whole_bytewise_random)
 {
 	char wire[1024], expect[1024], got[1024];
-	size_t wire_len, expect_len;
+	size_t wire_len, expect_len, one = 1, sizes[64];
 
 	build_stream(wire, &wire_len, expect, &expect_len);
-	ck_assert_uint_eq(feed(wire, wire_len, NULL, got), expect_len);
+	ck_assert_uint_eq(feed(wire, wire_len, NULL, 0, got), expect_len);
 	ck_assert(memcmp(got, expect, expect_len) == 0);
-	ck_assert_uint_eq(feed(wire, wire_len, one_byte, got), expect_len);
+	ck_assert_uint_eq(feed(wire, wire_len, &one, 1, got), expect_len);
 	ck_assert(memcmp(got, expect, expect_len) == 0);
 	srand(7);
 	for (int round = 0; round < 200; round++) {
-		ck_assert_uint_eq(feed(wire, wire_len, random_size, got),
+		for (size_t i = 0; i < 64; i++)
+			sizes[i] = 1 + (size_t)(rand() % 17);
+		ck_assert_uint_eq(feed(wire, wire_len, sizes, 64, got),
 				  expect_len);
 		ck_assert(memcmp(got, expect, expect_len) == 0);
 	}

@@ -32,40 +32,40 @@ static const struct frame_case frames[] = {
     {W("6:a:b,c:,"), "a:b,c:", 6},
 };
 
-/* Feeds a stream in chunks of the given sizes, as a connection would
- * (appending to a buffer and consuming frames), and collects payloads. */
+/* Collects each frame's payload and a '|' (tu_feed's framing step). */
+struct collected {
+	char *out;
+	size_t len, frames;
+};
+
+static size_t collect_frame(const char *buf, size_t have, void *context)
+{
+	struct collected *c = context;
+	const char *payload;
+	size_t plen, used;
+	enum netstring_result r =
+	    netstring_decode(buf, have, MAX, &payload, &plen, &used);
+
+	if (r == NETSTRING_NEED_MORE)
+		return 0;
+	ck_assert_int_eq(r, NETSTRING_FRAME);
+	memcpy(c->out + c->len, payload, plen);
+	c->len += plen;
+	c->out[c->len++] = '|';
+	c->frames++;
+	return used;
+}
+
+/* Feeds a stream in chunks of the given sizes, as a connection would,
+ * and collects payloads. */
 static size_t feed(const char *wire, size_t len, const size_t *chunks,
 		   size_t nchunks, char *out, size_t *frames_r)
 {
-	char buf[4096];
-	size_t have = 0, pos = 0, out_len = 0, nframes = 0;
+	struct collected c = {out, 0, 0};
 
-	for (size_t c = 0; pos < len; c++) {
-		size_t n = nchunks != 0 ? chunks[c % nchunks] : len;
-		if (n > len - pos)
-			n = len - pos;
-		memcpy(buf + have, wire + pos, n);
-		have += n;
-		pos += n;
-		for (;;) {
-			const char *payload;
-			size_t plen, used;
-			enum netstring_result r = netstring_decode(
-			    buf, have, MAX, &payload, &plen, &used);
-			if (r == NETSTRING_NEED_MORE)
-				break;
-			ck_assert_int_eq(r, NETSTRING_FRAME);
-			memcpy(out + out_len, payload, plen);
-			out_len += plen;
-			out[out_len++] = '|';
-			memmove(buf, buf + used, have - used);
-			have -= used;
-			nframes++;
-		}
-	}
-	ck_assert_uint_eq(have, 0);
-	*frames_r = nframes;
-	return out_len;
+	tu_feed(wire, len, chunks, nchunks, collect_frame, &c);
+	*frames_r = c.frames;
+	return c.len;
 }
 
 START_TEST(frames_whole_bytewise_random)

@@ -251,38 +251,38 @@ static size_t summarize(const struct policy_request *req, char *out,
 	return n;
 }
 
+/* Frames and parses one request, appending its summary (tu_feed's
+ * framing step). */
+struct summaries {
+	char *out;
+	size_t len, size;
+};
+
+static size_t summarize_frame(const char *buf, size_t have, void *context)
+{
+	struct summaries *s = context;
+	struct proto_request r;
+	struct policy_request req;
+	enum proto_frame f = policy_frame(buf, have, MAX, &r);
+
+	if (f == PROTO_NEED_MORE)
+		return 0;
+	ck_assert_int_eq(f, PROTO_REQUEST);
+	ck_assert_ptr_eq(r.data, buf);
+	ck_assert(r.len < r.used && r.used <= have);
+	parse_ok(r.data, r.len, &req);
+	s->len += summarize(&req, s->out + s->len, s->size - s->len);
+	return r.used;
+}
+
 /* Feeds a stream in chunks of the given sizes as a connection does
  * (append to a buffer, frame and consume requests), parsing each. */
 static void feed(const char *wire, size_t len, const size_t *chunks,
 		 size_t nchunks, char *out, size_t out_size)
 {
-	static char buf[16384];
-	size_t have = 0, pos = 0, out_len = 0;
+	struct summaries s = {out, 0, out_size};
 
-	for (size_t c = 0; pos < len; c++) {
-		size_t n = nchunks != 0 ? chunks[c % nchunks] : len;
-		if (n > len - pos)
-			n = len - pos;
-		memcpy(buf + have, wire + pos, n);
-		have += n;
-		pos += n;
-		for (;;) {
-			struct proto_request r;
-			struct policy_request req;
-			enum proto_frame f = policy_frame(buf, have, MAX, &r);
-			if (f == PROTO_NEED_MORE)
-				break;
-			ck_assert_int_eq(f, PROTO_REQUEST);
-			ck_assert_ptr_eq(r.data, buf);
-			ck_assert(r.len < r.used && r.used <= have);
-			parse_ok(r.data, r.len, &req);
-			out_len +=
-			    summarize(&req, out + out_len, out_size - out_len);
-			memmove(buf, buf + r.used, have - r.used);
-			have -= r.used;
-		}
-	}
-	ck_assert_uint_eq(have, 0);
+	tu_feed(wire, len, chunks, nchunks, summarize_frame, &s);
 }
 
 START_TEST(stream_whole_bytewise_random)

@@ -1,4 +1,4 @@
-/* testutil: temporary directories for the unit tests. */
+/* testutil: temporary directories and stream feeding for the unit tests. */
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
@@ -72,4 +72,29 @@ int tu_run_suite(Suite *suite)
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void tu_feed(const char *wire, size_t len, const size_t *chunks, size_t nchunks,
+	     tu_frame_fn *frame, void *context)
+{
+	char *buf = malloc(len + 1);
+	size_t have = 0, pos = 0, used;
+
+	if (buf == NULL)
+		abort();
+	for (size_t c = 0; pos < len; c++) {
+		size_t n = nchunks != 0 ? chunks[c % nchunks] : len;
+		if (n > len - pos)
+			n = len - pos;
+		memcpy(buf + have, wire + pos, n);
+		have += n;
+		pos += n;
+		while (have > 0 && (used = frame(buf, have, context)) != 0) {
+			ck_assert_uint_le(used, have);
+			memmove(buf, buf + used, have - used);
+			have -= used;
+		}
+	}
+	ck_assert_uint_eq(have, 0);
+	free(buf);
 }
