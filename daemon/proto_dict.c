@@ -120,7 +120,6 @@ static int proto_dict_handle(struct conn *conn,
 				  &error);
 	if (ctx.state_txn != NULL)
 		worker_state_end(worker);
-	worker_request_end(worker);
 	if (ret == DICT_SESSION_CLOSE) {
 		proto_dict_log(conn, request->data, request->len, error);
 		return -1;

@@ -146,7 +146,6 @@ static int proto_policy_handle(struct conn *conn,
 	action = policy_action(&verdict, arena);
 	len = policy_format_reply(reply, sizeof(reply), action, strlen(action));
 	proto_policy_log(conn, &req, &verdict, action);
-	worker_request_end(conn_worker(conn));
 	if (len == 0)
 		return -1; /* cannot happen: actions are ours, without newlines
 			    */

@@ -116,7 +116,6 @@ static int socketmap_handle(struct conn *conn,
 	socketmap_reply(conn, answer.status,
 			answer.value != NULL ? answer.value : "",
 			answer.status == LOOKUP_NOTFOUND ? 0 : answer.len);
-	worker_request_end(conn_worker(conn));
 	return 0;
 }
 

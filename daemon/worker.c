@@ -134,6 +134,7 @@ static void *worker_main(void *arg)
 	log_buffer_thread();
 	do {
 		ret = event_base_loop(worker->base, EVLOOP_ONCE);
+		store_read_end(worker->reader); /* before the loop waits */
 		log_flush();
 	} while (ret == 0 && !event_base_got_exit(worker->base) &&
 		 !event_base_got_break(worker->base));
@@ -192,12 +193,7 @@ int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 {
 	arena_reset(&worker->arena);
 	*arena_r = &worker->arena;
-	return store_read_begin(worker->reader, txn_r, error_r);
-}
-
-void worker_request_end(struct worker *worker)
-{
-	store_read_end(worker->reader);
+	return store_read_latest(worker->reader, txn_r, error_r);
 }
 
 struct policy_greylist *worker_greylist(struct worker *worker)

@@ -33,11 +33,13 @@ void worker_free(struct worker **worker);
 struct event_base *worker_base(const struct worker *worker);
 struct server *worker_server(const struct worker *worker);
 
-/* A read snapshot of the config store and a clean arena for one request;
- * worker_request_end() releases both. */
+/* A read snapshot of the config store that holds every commit made
+ * before the call, and a clean arena, for one request. The requests of one
+ * loop turn share the snapshot while no commit comes between them; the
+ * worker releases it at the end of the turn, so an idle worker pins no
+ * old pages. */
 int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r);
-void worker_request_end(struct worker *worker);
 
 /* A read snapshot of the state store (quota, last login): 0, or -1 with
  * *txn_r NULL when there is none; worker_state_end() releases it. */

@@ -1,4 +1,4 @@
-/* record_cache: decoded shared records per snapshot; see record_cache.h. */
+/* record_cache: shared records per snapshot; see record_cache.h. */
 #include "record_cache.h"
 
 #include <stdlib.h>
@@ -8,20 +8,29 @@
 
 /* Open addressing at most half full: lookups end at an empty slot soon. */
 #define RECORD_CACHE_SLOTS (2 * RECORD_CACHE_MAX)
-/* What the decoded records may take before the cache starts again. */
+/* What the cached records may take before the cache starts again. */
 #define RECORD_CACHE_BYTES (1024 * 1024)
+
+/* Decoded records and callers' views of the same key are kept apart. */
+enum record_cache_kind { CACHE_DECODED = 1, CACHE_VIEW = 2 };
+
+struct record_cache_key {
+	enum record_cache_kind kind;
+	enum store_table table;
+	const char *key;
+	size_t len;
+};
 
 struct record_cache_slot {
 	uint64_t hash; /* 0: empty */
-	enum store_table table;
-	const char *key;
+	struct record_cache_key id;
 	const void *rec;
 };
 
 struct record_cache {
 	uint64_t snapshot;
 	size_t count, bytes;
-	struct arena arena; /* keys and decoded records */
+	struct arena arena; /* keys and records */
 	struct record_cache_slot slots[RECORD_CACHE_SLOTS];
 };
 
@@ -53,29 +62,35 @@ static void record_cache_clear(struct record_cache *cache)
 	cache->count = cache->bytes = 0;
 }
 
-/* FNV-1a over the table and the key; never 0 (the empty mark). */
-static uint64_t record_cache_hash(enum store_table table, const char *key)
+/* FNV-1a over the kind, the table and the key; never 0 (the empty mark). */
+static uint64_t record_cache_hash(const struct record_cache_key *id)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)table;
+	uint64_t h = 0xcbf29ce484222325ULL ^
+		     ((uint64_t)id->kind << 8 | (uint64_t)id->table);
 
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
+	for (size_t i = 0; i < id->len; i++)
+		h = (h ^ (unsigned char)id->key[i]) * 0x100000001b3ULL;
 	return h != 0 ? h : 1;
 }
 
-/* The slot holding table and key, or the empty slot where it would go. */
-static struct record_cache_slot *record_cache_slot(struct record_cache *cache,
-						   uint64_t hash,
-						   enum store_table table,
-						   const char *key)
+static bool record_cache_same(const struct record_cache_key *a,
+			      const struct record_cache_key *b)
+{
+	return a->kind == b->kind && a->table == b->table && a->len == b->len &&
+	       memcmp(a->key, b->key, a->len) == 0;
+}
+
+/* The slot holding id, or the empty slot where it would go. */
+static struct record_cache_slot *
+record_cache_slot(struct record_cache *cache, uint64_t hash,
+		  const struct record_cache_key *id)
 {
 	size_t i = (size_t)(hash % RECORD_CACHE_SLOTS);
 
 	for (;; i = (i + 1) % RECORD_CACHE_SLOTS) {
 		struct record_cache_slot *slot = &cache->slots[i];
 		if (slot->hash == 0 ||
-		    (slot->hash == hash && slot->table == table &&
-		     strcmp(slot->key, key) == 0))
+		    (slot->hash == hash && record_cache_same(&slot->id, id)))
 			return slot;
 	}
 }
@@ -89,13 +104,47 @@ static void record_cache_use(struct record_cache *cache, uint64_t snapshot)
 	cache->snapshot = snapshot;
 }
 
+static const void *record_cache_find(struct record_cache *cache,
+				     uint64_t snapshot,
+				     const struct record_cache_key *id)
+{
+	record_cache_use(cache, snapshot);
+	return record_cache_slot(cache, record_cache_hash(id), id)->rec;
+}
+
+/* Room for a record of size bytes (its strings included): the arena
+ * block it goes in, after emptying a full cache. Counted first, so a
+ * corrupt record read again and again cannot grow the arena. */
+static void *record_cache_reserve(struct record_cache *cache, uint64_t snapshot,
+				  size_t size, size_t extra)
+{
+	record_cache_use(cache, snapshot);
+	if (cache->count == RECORD_CACHE_MAX ||
+	    cache->bytes > RECORD_CACHE_BYTES)
+		record_cache_clear(cache);
+	cache->bytes += size + extra;
+	return arena_alloc(&cache->arena, size);
+}
+
+static void record_cache_insert(struct record_cache *cache,
+				const struct record_cache_key *id,
+				const void *rec)
+{
+	uint64_t hash = record_cache_hash(id);
+	struct record_cache_slot *slot = record_cache_slot(cache, hash, id);
+
+	if (slot->hash == 0)
+		cache->count++;
+	*slot = (struct record_cache_slot){hash, *id, rec};
+	slot->id.key = arena_strndup(&cache->arena, id->key, id->len);
+}
+
 const void *record_cache_get(struct record_cache *cache, uint64_t snapshot,
 			     enum store_table table, const char *key)
 {
-	record_cache_use(cache, snapshot);
-	return record_cache_slot(cache, record_cache_hash(table, key), table,
-				 key)
-	    ->rec;
+	struct record_cache_key id = {CACHE_DECODED, table, key, strlen(key)};
+
+	return record_cache_find(cache, snapshot, &id);
 }
 
 const void *record_cache_add(struct record_cache *cache, uint64_t snapshot,
@@ -103,26 +152,35 @@ const void *record_cache_add(struct record_cache *cache, uint64_t snapshot,
 			     const struct record_desc *desc,
 			     struct store_val value, const char **error_r)
 {
-	uint64_t hash = record_cache_hash(table, key);
-	size_t key_len = strlen(key);
-	struct record_cache_slot *slot;
-	void *rec;
+	struct record_cache_key id = {CACHE_DECODED, table, key, strlen(key)};
+	/* decoded strings are copies of the value's bytes */
+	void *rec = record_cache_reserve(cache, snapshot, desc->size,
+					 2 * value.len + 2 * id.len);
 
-	record_cache_use(cache, snapshot);
-	if (cache->count == RECORD_CACHE_MAX ||
-	    cache->bytes > RECORD_CACHE_BYTES)
-		record_cache_clear(cache);
-	/* Counted first, so a corrupt record read again and again cannot
-	 * grow the arena (decoded strings are copies of the value's bytes). */
-	cache->bytes += desc->size + 2 * value.len + 2 * key_len;
-	rec = arena_alloc(&cache->arena, desc->size);
-	if (record_decode(desc, key, key_len, value.data, value.len,
+	if (record_decode(desc, key, id.len, value.data, value.len,
 			  &cache->arena, rec, error_r) < 0)
 		return NULL;
-	slot = record_cache_slot(cache, hash, table, key);
-	if (slot->hash == 0)
-		cache->count++;
-	*slot = (struct record_cache_slot){
-	    hash, table, arena_strndup(&cache->arena, key, key_len), rec};
+	record_cache_insert(cache, &id, rec);
 	return rec;
+}
+
+const void *record_cache_get_view(struct record_cache *cache, uint64_t snapshot,
+				  enum store_table table, const char *key,
+				  size_t key_len)
+{
+	struct record_cache_key id = {CACHE_VIEW, table, key, key_len};
+
+	return record_cache_find(cache, snapshot, &id);
+}
+
+const void *record_cache_add_view(struct record_cache *cache, uint64_t snapshot,
+				  enum store_table table, const char *key,
+				  size_t key_len, const void *view, size_t size)
+{
+	struct record_cache_key id = {CACHE_VIEW, table, key, key_len};
+	void *copy = record_cache_reserve(cache, snapshot, size, key_len);
+
+	memcpy(copy, view, size);
+	record_cache_insert(cache, &id, copy);
+	return copy;
 }

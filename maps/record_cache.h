@@ -1,6 +1,7 @@
 /*
- * record_cache: decoded records that many lookups share (domains, offers,
- * mail servers), kept by one thread for one committed state of the store.
+ * record_cache: records that many lookups share (domains, offers, mail
+ * servers), decoded or as a caller's view, kept by one thread for one
+ * committed state of the store.
  *
  * A Dovecot login or a policy request reads a mailbox and then its
  * domain and offer; there are few of those and every request wants them,
@@ -41,5 +42,18 @@ const void *record_cache_add(struct record_cache *cache, uint64_t snapshot,
 			     enum store_table table, const char *key,
 			     const struct record_desc *desc,
 			     struct store_val value, const char **error_r);
+
+/* Views: a caller's own parse of a record read in this snapshot (one that
+ * may point into the snapshot's memory: valid as long as a transaction
+ * on that snapshot is open, which is what the snapshot check ensures),
+ * copied in as size bytes. Kept apart from the decoded records; the key
+ * need not be NUL-terminated. */
+const void *record_cache_get_view(struct record_cache *cache, uint64_t snapshot,
+				  enum store_table table, const char *key,
+				  size_t key_len);
+const void *record_cache_add_view(struct record_cache *cache, uint64_t snapshot,
+				  enum store_table table, const char *key,
+				  size_t key_len, const void *view,
+				  size_t size);
 
 #endif

@@ -286,8 +286,13 @@ void record_encode(const struct record_desc *desc, const void *rec,
 const struct field_desc *record_field_by_id(const struct record_desc *desc,
 					    uint8_t id, size_t *hint)
 {
-	for (size_t n = 0; n < desc->field_count; n++) {
-		size_t i = (*hint + n) % desc->field_count;
+	size_t i = *hint < desc->field_count ? *hint : 0;
+
+	/* From the hint round to it: stored fields come in id order, so
+	 * the next field is usually the one after the last found. */
+	for (size_t n = 0; n < desc->field_count; n++, i++) {
+		if (i == desc->field_count)
+			i = 0;
 		if (desc->fields[i].id == id &&
 		    (desc->fields[i].flags & FF_KEY) == 0) {
 			*hint = i + 1;

@@ -425,6 +425,29 @@ int store_read_begin(struct store_reader *reader, struct store_txn **txn_r,
 	return store_map_error(rc);
 }
 
+/* Is the reader's open transaction on the last committed state? */
+static bool store_read_is_latest(const struct store_reader *reader)
+{
+	MDB_envinfo info;
+
+	if (!reader->active ||
+	    mdb_env_info(reader->store->env, &info) != MDB_SUCCESS)
+		return false;
+	return (size_t)info.me_last_txnid == mdb_txn_id(reader->txn.txn);
+}
+
+int store_read_latest(struct store_reader *reader, struct store_txn **txn_r,
+		      const char **error_r)
+{
+	if (store_read_is_latest(reader)) {
+		store_txn_init(&reader->txn, reader->store, false);
+		*txn_r = &reader->txn;
+		return STORE_OK;
+	}
+	store_read_end(reader);
+	return store_read_begin(reader, txn_r, error_r);
+}
+
 void store_reader_set_user(struct store_reader *reader, void *user)
 {
 	reader->txn.user = user;

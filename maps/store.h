@@ -4,7 +4,9 @@
  * - One struct store per environment (config or state), shared by threads.
  * - Readers: one struct store_reader per thread; store_read_begin() renews
  *   its read transaction, store_read_end() resets it. Never hold one across
- *   event-loop turns: that hides newer commits and pins old pages.
+ *   event-loop turns: that hides newer commits and pins old pages. Within
+ *   a turn, store_read_latest() serves request after request from one
+ *   transaction for as long as no commit came since it began.
  * - Writers: store_write() runs a body function inside one write
  *   transaction. The transaction has a sticky error: after the first failed
  *   put or delete every later one is a no-op, and the commit is refused.
@@ -88,6 +90,13 @@ void store_reader_free(struct store_reader **reader);
 int store_read_begin(struct store_reader *reader, struct store_txn **txn_r,
 		     const char **error_r);
 void store_read_end(struct store_reader *reader);
+/* As store_read_begin(), but keeps the reader's open transaction when it
+ * already sees the latest commit (it costs a read of the meta page, where
+ * a renewal costs the lock table and LMDB's reload of every named table
+ * on first use). A commit that ended before the call is always seen.
+ * The caller still ends it with store_read_end() before it waits. */
+int store_read_latest(struct store_reader *reader, struct store_txn **txn_r,
+		      const char **error_r);
 /* Attaches the owner's pointer (a cache of decoded records, say) to the
  * reader's transactions: store_txn_user() returns it, NULL elsewhere. */
 void store_reader_set_user(struct store_reader *reader, void *user);

@@ -316,6 +316,31 @@ START_TEST(escape_roundtrip_random)
 }
 END_TEST
 
+/* One byte of each kind at every position of a long plain value: the
+ * length counts it exactly when it is special (the word-at-a-time scan
+ * must not miss one, nor count a byte just above or below the specials). */
+START_TEST(escaped_len_every_position)
+{
+	static const unsigned char probes[] = {0,  1,  2,  8,	 9,    10,
+					       11, 13, 14, 0x7f, 0x80, 0xff};
+
+	for (size_t p = 0; p < sizeof(probes); p++) {
+		unsigned char c = probes[p];
+		bool special = c == 0 || c == 1 || c == 9 || c == 10 || c == 13;
+		for (size_t pos = 0; pos < 40; pos++) {
+			char raw[40], out[80];
+			memset(raw, 'a', sizeof(raw));
+			raw[pos] = (char)c;
+			size_t elen = dict_escaped_len(raw, sizeof(raw));
+			ck_assert_uint_eq(elen,
+					  sizeof(raw) + (special ? 1 : 0));
+			dict_escape(out, raw, sizeof(raw));
+			ck_assert_int_eq(out[pos] == '\001', special || c == 1);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dict_codec");
@@ -323,6 +348,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, escape_table, 0, N_ESCAPES);
 	tcase_add_loop_test(tc, unescape_table, 0, N_ESCAPES);
+	tcase_add_test(tc, escaped_len_every_position);
 	tcase_add_test(tc, unescape_lenient);
 	tcase_add_loop_test(tc, split_table, 0,
 			    sizeof(splits) / sizeof(splits[0]));

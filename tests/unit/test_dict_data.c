@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dict_data.h"
 #include "dictutil.h"
 #include "testutil.h"
 
@@ -414,6 +415,56 @@ START_TEST(userdb_escaping)
 }
 END_TEST
 
+/* ---- JSON strings ------------------------------------------------- */
+
+/* The JSON form of one byte inside a string (RFC 8259 7). */
+static void json_form(unsigned char c, char *out)
+{
+	const char *forms[256] = {
+	    ['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+	    ['\n'] = "\\n", ['\r'] = "\\r",  ['\t'] = "\\t"};
+
+	if (forms[c] != NULL)
+		strcpy(out, forms[c]);
+	else if (c < 0x20)
+		sprintf(out, "\\u%04x", c);
+	else
+		sprintf(out, "%c", c);
+}
+
+/* Each special byte, and bytes next to them, at every position of a long
+ * value: escaped exactly where it is (the word-at-a-time scan must see
+ * every one of them). */
+START_TEST(json_escapes_every_position)
+{
+	static const unsigned char probes[] = {0x01, 0x08, 0x09, 0x0a, 0x1f,
+					       0x20, '"',  '!',	 '#',  '\\',
+					       '[',  ']',  0x7f, 0xc3};
+	struct arena arena;
+
+	arena_init(&arena, 0);
+	for (size_t p = 0; p < sizeof(probes); p++) {
+		for (size_t pos = 0; pos < 24; pos++) {
+			char value[25], want[64], form[8];
+			struct dict_json json;
+			struct dict_reply reply;
+			memset(value, 'a', 24);
+			value[24] = '\0';
+			value[pos] = (char)probes[p];
+			json_form(probes[p], form);
+			snprintf(want, sizeof(want), "{\"k\": \"%.*s%s%s\"}",
+				 (int)pos, value, form, value + pos + 1);
+			arena_reset(&arena);
+			dict_json_begin(&json, &arena);
+			dict_json_string(&json, "k", value);
+			dict_json_end(&json, &reply);
+			ck_assert_str_eq(reply.value, want);
+		}
+	}
+	arena_deinit(&arena);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dict_data");
@@ -430,6 +481,9 @@ int main(void)
 	tcase_add_loop_test(tc, userdb_answers, 0, N(userdb_cases));
 	tcase_add_test(tc, userdb_settings);
 	tcase_add_test(tc, userdb_escaping);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("json");
+	tcase_add_test(tc, json_escapes_every_position);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

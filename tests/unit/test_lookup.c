@@ -4,9 +4,13 @@
  * in a fresh mkdtemp() directory for each test. Table-driven: a case is a
  * map, a key (NUL bytes allowed), the recipient delimiters and the exact
  * answer. Answers are checked after the read snapshot has ended, so a value
- * still pointing into LMDB would not count as copied.
+ * still pointing into LMDB would not count as copied. Every case runs twice:
+ * as above, and as mailmapd reads (a record cache on the reader, snapshots
+ * kept while no commit comes, each case asked twice so the second answer
+ * comes from the cache).
  */
 #include "lookup.h"
+#include "record_cache.h"
 #include "records.h"
 #include "store.h"
 #include "testutil.h"
@@ -38,6 +42,7 @@ static char test_dir[64];
 static struct store *test_store;
 static struct store_reader *test_reader;
 static struct arena test_arena;
+static struct record_cache *test_cache; /* the daemon's way, when set */
 
 /* ---- Fixture: a store written like mailmapctl would ------------------ */
 
@@ -281,15 +286,26 @@ static void setup_fixture(void)
 	write_store(fixture_body);
 }
 
+/* The fixture read as mailmapd reads it (lookup()). */
+static void setup_cached(void)
+{
+	setup_fixture();
+	test_cache = record_cache_new();
+	store_reader_set_user(test_reader, test_cache);
+}
+
 static void teardown(void)
 {
+	record_cache_free(&test_cache);
 	store_reader_free(&test_reader);
 	store_close(&test_store);
 	arena_deinit(&test_arena);
 	remove_dir(test_dir);
 }
 
-/* One lookup in its own snapshot, ended before the answer is checked. */
+/* One lookup in its own snapshot, ended before the answer is checked.
+ * With test_cache, the snapshot is the latest one kept (store_read_latest)
+ * and the reader's cache serves the shared records. */
 static void lookup(const char *map, const char *key, size_t key_len,
 		   const char *delimiters, struct lookup_answer *answer)
 {
@@ -297,7 +313,9 @@ static void lookup(const char *map, const char *key, size_t key_len,
 				 .delimiters = delimiters};
 	const char *error = NULL;
 
-	ck_assert_int_eq(store_read_begin(test_reader, &ctx.txn, &error),
+	ck_assert_int_eq(test_cache != NULL
+			     ? store_read_latest(test_reader, &ctx.txn, &error)
+			     : store_read_begin(test_reader, &ctx.txn, &error),
 			 STORE_OK);
 	lookup_socketmap(&ctx, map, strlen(map), key, key_len, answer);
 	store_read_end(test_reader);
@@ -552,9 +570,52 @@ START_TEST(test_case)
 
 	snprintf(what, sizeof(what), "case %d: %s \"%.*s\"", _i, c->map,
 		 (int)c->key_len, c->key);
-	lookup(c->map, c->key, c->key_len,
-	       c->delimiters != NULL ? c->delimiters : "+", &answer);
-	check_answer(what, &answer, c->status, c->value);
+	for (int round = 0; round < (test_cache != NULL ? 2 : 1); round++) {
+		lookup(c->map, c->key, c->key_len,
+		       c->delimiters != NULL ? c->delimiters : "+", &answer);
+		check_answer(what, &answer, c->status, c->value);
+	}
+}
+END_TEST
+
+static int deactivate_example_com(struct store_txn *txn, void *context)
+{
+	(void)context;
+	put(txn, REC_DOMAIN,
+	    &(struct rec_domain){
+		.name = "example.com", .customer = "acme", .active = false});
+	return 0;
+}
+
+/* A domain cached while a snapshot is kept open: a commit in between is
+ * seen by the next lookup, on the domain and on an address under it. */
+START_TEST(test_cache_follows_commits)
+{
+	struct lookup_ctx ctx = {.arena = &test_arena, .delimiters = "+"};
+	struct lookup_answer answer;
+	const char *error = NULL;
+	uint64_t first;
+
+	ck_assert_int_eq(store_read_latest(test_reader, &ctx.txn, &error),
+			 STORE_OK);
+	first = store_txn_snapshot(ctx.txn);
+	lookup_socketmap(&ctx, K("domains"), K("example.com"), &answer);
+	check_answer("before", &answer, LOOKUP_FOUND, "example.com");
+	/* No commit: the same transaction, and the cached domain. */
+	ck_assert_int_eq(store_read_latest(test_reader, &ctx.txn, &error),
+			 STORE_OK);
+	ck_assert_uint_eq(store_txn_snapshot(ctx.txn), first);
+	lookup_socketmap(&ctx, K("domains"), K("example.com"), &answer);
+	check_answer("again", &answer, LOOKUP_FOUND, "example.com");
+	write_store(deactivate_example_com);
+	ck_assert_int_eq(store_read_latest(test_reader, &ctx.txn, &error),
+			 STORE_OK);
+	ck_assert_uint_ne(store_txn_snapshot(ctx.txn), first);
+	lookup_socketmap(&ctx, K("domains"), K("example.com"), &answer);
+	check_answer("after", &answer, LOOKUP_NOTFOUND, NULL);
+	lookup_socketmap(&ctx, K("mailboxes"), K("user@example.com"), &answer);
+	check_answer("mailbox after", &answer, LOOKUP_NOTFOUND, NULL);
+	store_read_end(test_reader);
 }
 END_TEST
 
@@ -687,17 +748,23 @@ static Suite *lookup_suite(void)
 	Suite *s = suite_create("lookup");
 	TCase *tc = tcase_create("maps");
 	TCase *other = tcase_create("other");
+	TCase *cached = tcase_create("cached");
 
 	tcase_add_checked_fixture(tc, setup_fixture, teardown);
 	tcase_add_loop_test(tc, test_case, 0,
 			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_map_names);
 	tcase_add_test(tc, test_read_failure);
+	tcase_add_checked_fixture(cached, setup_cached, teardown);
+	tcase_add_loop_test(cached, test_case, 0,
+			    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(cached, test_cache_follows_commits);
 	tcase_add_checked_fixture(other, setup, teardown);
 	tcase_add_test(other, test_empty_store);
 	tcase_add_test(other, test_answer_limit);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, other);
+	suite_add_tcase(s, cached);
 	return s;
 }
 

@@ -3,7 +3,8 @@
  * returns the record decoded at the first add; another snapshot empties
  * the cache; the same key in another table is another record; a corrupt
  * value is refused; the cache never holds more than RECORD_CACHE_MAX
- * records, starting again from empty when full.
+ * records, starting again from empty when full. Views (a caller's bytes)
+ * are copied, found by key bytes, and kept apart from decoded records.
  */
 #include <check.h>
 #include <stdio.h>
@@ -115,6 +116,33 @@ START_TEST(bounded)
 }
 END_TEST
 
+START_TEST(views_apart_from_records)
+{
+	const struct rec_domain *rec = add_domain(5, "example.com", "/srv/a");
+	const char view[] = "parsed view";
+	const char *got;
+
+	/* a key given by its bytes, not NUL-terminated */
+	got = record_cache_add_view(cache, 5, STORE_DOMAINS, "example.comXYZ",
+				    11, view, sizeof(view));
+	ck_assert_ptr_ne(got, view);
+	ck_assert_mem_eq(got, view, sizeof(view));
+	ck_assert_ptr_eq(
+	    record_cache_get_view(cache, 5, STORE_DOMAINS, "example.com", 11),
+	    got);
+	ck_assert_ptr_null(
+	    record_cache_get_view(cache, 5, STORE_DOMAINS, "example.co", 10));
+	ck_assert_ptr_null(
+	    record_cache_get_view(cache, 5, STORE_SERVERS, "example.com", 11));
+	/* the decoded record of the same key is still itself */
+	ck_assert_ptr_eq(
+	    record_cache_get(cache, 5, STORE_DOMAINS, "example.com"), rec);
+	/* another snapshot: the view is gone too */
+	ck_assert_ptr_null(
+	    record_cache_get_view(cache, 6, STORE_DOMAINS, "example.com", 11));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("record_cache");
@@ -124,6 +152,7 @@ int main(void)
 	tcase_add_test(tc, hit_until_the_snapshot_changes);
 	tcase_add_test(tc, corrupt_value_refused);
 	tcase_add_test(tc, bounded);
+	tcase_add_test(tc, views_apart_from_records);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

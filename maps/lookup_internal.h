@@ -1,0 +1,145 @@
+/*
+ * lookup_internal: what the parts of the socketmap lookups share (records
+ * read in place, the answer under construction, address resolution); not
+ * for use outside lookup*.c. The contracts are in lookup.h, the decisions
+ * in lookup.c.
+ *
+ *   lookup_rec.c       records read in place, point reads (cached for
+ *                      domains and servers)
+ *   lookup_buf.c       the answer under construction
+ *   lookup_resolve.c   domains, mailboxes and address resolution
+ *   lookup_maps.c      the maps domains, alias_domains, mailboxes,
+ *                      transport
+ *   lookup_aliases.c   the maps aliases and senders
+ *   lookup.c           the map table and the entry points
+ */
+#ifndef MAILMAP_LOOKUP_INTERNAL_H
+#define MAILMAP_LOOKUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "lookup.h"
+#include "records.h"
+
+/* Bytes inside a record or a key: not NUL-terminated. */
+struct lookup_str {
+	const char *data;
+	size_t len;
+};
+
+/* A record read in place from the snapshot (valid until it ends). */
+/* Field ids below this are indexed when a record is read (every record
+ * type's are, records.c); a higher one would be found by a scan. */
+#define LOOKUP_INDEXED_IDS 32
+
+struct lookup_rec {
+	enum record_type type;
+	const void *data;
+	size_t len;
+	/* The last value of each field id (NULL: absent), filled by
+	 * lookup_rec_index(), so reading a field costs no scan. */
+	const unsigned char *at[LOOKUP_INDEXED_IDS];
+	uint32_t at_len[LOOKUP_INDEXED_IDS];
+};
+
+/* Walks the repeated occurrences of one field of a record. */
+struct lookup_iter {
+	struct codec_reader reader;
+	uint8_t id;
+};
+
+/* An answer under construction, in the arena. */
+struct lookup_buf {
+	struct arena *arena;
+	char *data;
+	size_t len;
+	size_t cap;
+	bool too_long;
+};
+
+/* One request: its context, its answer and why it failed. */
+struct lookup_req {
+	const struct lookup_ctx *ctx;
+	struct lookup_buf out;
+	const char *reason;
+};
+
+/* Where an address key led (resolution steps 1-3). */
+struct lookup_resolved {
+	char address[NAMES_ADDRESS_MAX + 1]; /* the key of rec */
+	char extension[NAMES_LOCAL_MAX + 1]; /* "+tag" stripped in step 2 */
+	struct lookup_rec rec;		     /* the address record */
+	struct lookup_rec primary;	     /* the active primary domain */
+	bool domain_ok; /* the key's domain is ours and active */
+};
+
+typedef enum lookup_status lookup_map_fn(struct lookup_req *req,
+					 const char *key, size_t key_len);
+typedef enum lookup_status lookup_answer_fn(struct lookup_req *req,
+					    const struct lookup_resolved *res);
+
+/* The descriptor of a struct member; names are checked by the compiler. */
+#define LOOKUP_FIELD(type, st, member)                                         \
+	lookup_field((type), offsetof(st, member))
+#define F_DOMAIN(m)   LOOKUP_FIELD(REC_DOMAIN, struct rec_domain, m)
+#define F_DOMALIAS(m) LOOKUP_FIELD(REC_DOMAIN_ALIAS, struct rec_domain_alias, m)
+#define F_MAILBOX(m)  LOOKUP_FIELD(REC_MAILBOX, struct rec_mailbox, m)
+#define F_EXTRA(m)    LOOKUP_FIELD(REC_EXTRA, struct rec_extra, m)
+#define F_ALIAS(m)    LOOKUP_FIELD(REC_ALIAS, struct rec_alias, m)
+#define F_SERVER(m)   LOOKUP_FIELD(REC_SERVER, struct rec_server, m)
+
+/* ---- lookup_rec.c: records read in place --------------------------- */
+
+const struct field_desc *lookup_field(enum record_type type, size_t offset);
+void lookup_iter_init(struct lookup_iter *it, const struct lookup_rec *rec,
+		      const struct field_desc *field);
+bool lookup_iter_next(struct lookup_iter *it, struct lookup_str *s_r);
+/* A string field; the last occurrence wins (as in record_decode). */
+struct lookup_str lookup_rec_str(const struct lookup_rec *rec,
+				 const struct field_desc *field);
+/* An integer field; absent is 0, as in record_decode. */
+uint64_t lookup_rec_uint(const struct lookup_rec *rec,
+			 const struct field_desc *field);
+bool lookup_rec_bool(const struct lookup_rec *rec,
+		     const struct field_desc *field);
+/* Point read of a record, checked whole: FOUND, NOTFOUND or TEMPFAIL. */
+enum lookup_status lookup_get(struct lookup_req *req, enum store_table table,
+			      struct lookup_str key, struct lookup_rec *rec_r);
+
+/* ---- lookup_buf.c: the answer --------------------------------------- */
+
+/* TEMPFAIL with this reason. */
+enum lookup_status lookup_fail(struct lookup_req *req, const char *reason);
+void lookup_put(struct lookup_buf *buf, const char *s, size_t len);
+void lookup_put_str(struct lookup_buf *buf, struct lookup_str s);
+/* One item of a comma-separated answer. */
+void lookup_item(struct lookup_buf *buf, struct lookup_str s);
+/* The same, unless the answer already has it. */
+void lookup_item_unique(struct lookup_buf *buf, struct lookup_str s);
+struct lookup_str lookup_cstr(const char *s);
+
+/* ---- lookup_resolve.c: resolution (design.md "Lookups") ------------- */
+
+enum lookup_status lookup_domain(struct lookup_req *req, struct lookup_str name,
+				 struct lookup_rec *primary_r,
+				 struct lookup_str *target_r);
+enum lookup_status lookup_mailbox(struct lookup_req *req,
+				  struct lookup_str address,
+				  struct lookup_rec *mailbox_r,
+				  struct lookup_rec *domain_r);
+enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
+				  size_t key_len, bool follow_alias,
+				  struct lookup_resolved *res);
+enum lookup_status lookup_dispatch(struct lookup_req *req, const char *key,
+				   size_t key_len, bool follow_alias,
+				   lookup_answer_fn *const *answers);
+
+/* ---- the maps (lookup_maps.c, lookup_aliases.c) --------------------- */
+
+lookup_map_fn lookup_domains, lookup_alias_domains, lookup_mailboxes,
+    lookup_transport, lookup_aliases, lookup_senders;
+
+#endif
