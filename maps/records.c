@@ -302,15 +302,6 @@ const struct field_desc *record_field_by_id(const struct record_desc *desc,
 	return NULL;
 }
 
-static bool record_has_lists(const struct record_desc *desc)
-{
-	for (size_t i = 0; i < desc->field_count; i++) {
-		if (field_type_is_list(desc->fields[i].type))
-			return true;
-	}
-	return false;
-}
-
 /* Sets every string to "" and every list to empty, so readers never see
  * NULL, whatever fields the stored value lacks. */
 static void record_clear(const struct record_desc *desc, void *rec)
@@ -324,24 +315,37 @@ static void record_clear(const struct record_desc *desc, void *rec)
 	}
 }
 
-/* First pass: how many items each list field has. */
-static int record_count_lists(const struct record_desc *desc,
-			      struct codec_reader reader, size_t *counts)
+/* How many items of list field id follow, the current one included: the
+ * encoder writes a list's items one after the other. */
+static size_t record_list_run(struct codec_reader after, uint8_t id)
 {
-	uint8_t id;
 	const unsigned char *payload;
-	size_t len, hint = 0;
-	int ret;
+	size_t len, run = 1;
+	uint8_t next;
 
-	if (!record_has_lists(desc))
-		return 0;
-	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {
-		const struct field_desc *field =
-		    record_field_by_id(desc, id, &hint);
-		if (field != NULL && field_type_is_list(field->type))
-			counts[field - desc->fields]++;
+	while (codec_read_next(&after, &next, &payload, &len) == 1 &&
+	       next == id)
+		run++;
+	return run;
+}
+
+/* Appends an item to a list, making room for the run it starts; a list
+ * whose items come in several runs (no writer of ours does that) grows
+ * by copying. */
+static void record_list_add(struct strlist *list, size_t *cap,
+			    const struct codec_reader *after, uint8_t id,
+			    char *item, struct arena *arena)
+{
+	if (list->count == *cap) {
+		size_t grown = list->count + record_list_run(*after, id);
+		const char **items = arena_alloc(arena, grown * sizeof(*items));
+		if (list->count != 0)
+			memcpy(items, list->items,
+			       list->count * sizeof(*items));
+		list->items = items;
+		*cap = grown;
 	}
-	return ret;
+	list->items[list->count++] = item;
 }
 
 static int record_decode_field(const struct field_desc *field, void *rec,
@@ -353,10 +357,6 @@ static int record_decode_field(const struct field_desc *field, void *rec,
 		if (codec_payload_uint(payload, len, &value) < 0)
 			return -1;
 		record_set_uint(field, rec, value);
-	} else if (field_type_is_list(field->type)) {
-		struct strlist *list = RECORD_FIELD(rec, field, struct strlist);
-		list->items[list->count++] =
-		    arena_strndup(arena, (const char *)payload, len);
 	} else {
 		*RECORD_FIELD(rec, field, const char *) =
 		    arena_strndup(arena, (const char *)payload, len);
@@ -364,24 +364,13 @@ static int record_decode_field(const struct field_desc *field, void *rec,
 	return 0;
 }
 
-static void record_alloc_lists(const struct record_desc *desc, void *rec,
-			       const size_t *counts, struct arena *arena)
-{
-	for (size_t i = 0; i < desc->field_count; i++) {
-		if (counts[i] == 0)
-			continue;
-		struct strlist *list =
-		    RECORD_FIELD(rec, &desc->fields[i], struct strlist);
-		list->items = arena_alloc(arena, counts[i] * sizeof(char *));
-	}
-}
-
+/* One pass over the fields; list items get their room as they come. */
 int record_decode(const struct record_desc *desc, const void *key,
 		  size_t key_len, const void *value, size_t value_len,
 		  struct arena *arena, void *rec, const char **error_r)
 {
 	struct codec_reader reader;
-	size_t counts[32] = {0};
+	size_t caps[32] = {0};
 	uint8_t type, id;
 	const unsigned char *payload;
 	size_t len, hint = 0;
@@ -393,20 +382,26 @@ int record_decode(const struct record_desc *desc, const void *key,
 		*error_r = "record has an unexpected type";
 		return -1;
 	}
-	if (desc->field_count > 32 ||
-	    record_count_lists(desc, reader, counts) < 0) {
-		*error_r = "record is corrupt";
+	if (desc->field_count > 32) { /* caps[] */
+		*error_r = "record type has too many fields";
 		return -1;
 	}
 	record_clear(desc, rec);
-	record_alloc_lists(desc, rec, counts, arena);
 	*RECORD_FIELD(rec, &desc->fields[0], const char *) =
 	    arena_strndup(arena, key, key_len);
 	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {
 		const struct field_desc *field =
 		    record_field_by_id(desc, id, &hint);
-		if (field != NULL &&
-		    record_decode_field(field, rec, payload, len, arena) < 0)
+		if (field == NULL)
+			continue;
+		if (field_type_is_list(field->type))
+			record_list_add(
+			    RECORD_FIELD(rec, field, struct strlist),
+			    &caps[field - desc->fields], &reader, id,
+			    arena_strndup(arena, (const char *)payload, len),
+			    arena);
+		else if (record_decode_field(field, rec, payload, len, arena) <
+			 0)
 			ret = -1;
 		if (ret < 0)
 			break;

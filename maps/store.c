@@ -146,6 +146,10 @@ static int store_env_init(struct store *store,
 		flags |= MDB_NOSYNC;
 	if (settings->kind == STORE_ENV_STATE && !settings->read_only)
 		flags |= MDB_WRITEMAP;
+	/* Its pages are read at random, and its file is sparse: readahead
+	 * on a fault would read (zero-fill) whole large folios of holes. */
+	if (settings->kind == STORE_ENV_STATE)
+		flags |= MDB_NORDAHEAD;
 	rc = mdb_env_create(&store->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(store->env, STORE_TABLE_COUNT);

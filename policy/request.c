@@ -130,17 +130,21 @@ enum proto_frame policy_frame(const char *data, size_t len, size_t max,
 	size_t scan = len < max ? len : max, pos = 0;
 	unsigned lines = 0;
 
+	/* Each byte is looked at once for a NUL: over the whole request
+	 * when it is complete, over what came so far otherwise. */
 	while (pos < scan) {
 		const char *nl = memchr(data + pos, '\n', scan - pos);
 		size_t end = nl != NULL ? (size_t)(nl - data) : scan;
 
-		if (memchr(data + pos, '\0', end - pos) != NULL)
-			return PROTO_ERR_FORMAT;
 		if (nl == NULL)
-			return policy_frame_partial(data + pos, end - pos,
-						    lines, len >= max);
+			return memchr(data, '\0', scan) != NULL
+				   ? PROTO_ERR_FORMAT
+				   : policy_frame_partial(data + pos, end - pos,
+							  lines, len >= max);
 		size_t line = policy_line_len(data + pos, end - pos);
 		if (line == 0) {
+			if (memchr(data, '\0', end) != NULL)
+				return PROTO_ERR_FORMAT;
 			request->data = data;
 			request->len = pos;
 			request->used = end + 1;
@@ -150,6 +154,8 @@ enum proto_frame policy_frame(const char *data, size_t len, size_t max,
 			return PROTO_ERR_SIZE;
 		pos = end + 1;
 	}
+	if (memchr(data, '\0', scan) != NULL)
+		return PROTO_ERR_FORMAT;
 	return len >= max ? PROTO_ERR_SIZE : PROTO_NEED_MORE;
 }
 
