@@ -89,8 +89,9 @@ struct config_dovecot {
 
 struct config {
 	/* [store] */
-	char *store_dir;   /* store.dir: DIR/config and DIR/state, absolute */
-	uint64_t map_size; /* store.map_size, bytes, 1M..1T */
+	char *store_dir;     /* store.dir: DIR/config and DIR/state, absolute */
+	uint64_t map_size;   /* store.map_size, bytes, 1M..1T */
+	uint64_t state_sync; /* store.state_sync, seconds, 1s..5m, 5s */
 	/* [passwords] */
 	int password_scheme; /* passwords.scheme, enum config_password_scheme */
 	unsigned password_rounds; /* passwords.rounds, 0 = library default */

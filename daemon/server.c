@@ -306,7 +306,6 @@ static void server_block_signals(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
-#define SERVER_SYNC_SECONDS  1
 #define SERVER_SWEEP_PER_TXN 256
 
 static void server_on_sync(evutil_socket_t fd, short what, void *arg)
@@ -357,8 +356,10 @@ static void server_on_sweep(evutil_socket_t fd, short what, void *arg)
 static void server_state_timers(struct server *server, struct event **sync_r,
 				struct event **sweep_r)
 {
-	uint64_t sweep = server_config(server)->policy.sweep_interval;
-	struct timeval sync_every = {SERVER_SYNC_SECONDS, 0};
+	const struct config *config = server_config(server);
+	uint64_t sweep = config->policy.sweep_interval;
+	struct timeval sync_every = {
+	    (time_t)(config->state_sync != 0 ? config->state_sync : 5), 0};
 	struct timeval sweep_every = {(time_t)(sweep != 0 ? sweep : 600), 0};
 
 	*sync_r = *sweep_r = NULL;

@@ -112,6 +112,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(error);
 	ck_assert_str_eq(config->store_dir, "/var/lib/mailmap");
 	ck_assert_uint_eq(config->map_size, 1ULL << 30);
+	ck_assert_uint_eq(config->state_sync, 5);
 	ck_assert_int_eq(config->password_scheme, CONFIG_PW_SHA512_CRYPT);
 	ck_assert_uint_eq(config->password_rounds, 0);
 	ck_assert_str_eq(config->recipient_delimiter, "+");
@@ -137,12 +138,14 @@ START_TEST(test_full_file)
 	    load_ok("store: {\n"
 		    "  dir = \"/srv/mailmap\";\n"
 		    "  map_size = \"2G\";\n"
+		    "  state_sync = \"1m\";\n"
 		    "};\n"
 		    "passwords: { scheme = \"blf-crypt\"; rounds = 12; };\n"
 		    "lookup: { recipient_delimiter = \"+-\"; };\n");
 
 	ck_assert_str_eq(config->store_dir, "/srv/mailmap");
 	ck_assert_uint_eq(config->map_size, 2ULL << 30);
+	ck_assert_uint_eq(config->state_sync, 60);
 	ck_assert_int_eq(config->password_scheme, CONFIG_PW_BLF_CRYPT);
 	ck_assert_uint_eq(config->password_rounds, 12);
 	ck_assert_str_eq(config->recipient_delimiter, "+-");
@@ -274,6 +277,10 @@ static const struct {
     {"store", "map_size = 4096;",
      "store.map_size: 4096 is out of range (1M..1T)"},
     {"store", "map_size = -1;", "store.map_size: -1 is not a size"},
+    {"store", "state_sync = 0;",
+     "store.state_sync: 0 is out of range (1s..5m)"},
+    {"store", "state_sync = \"6m\";",
+     "store.state_sync: \"6m\" is out of range (1s..5m)"},
     {"store", "map_size = 1.5;",
      "store.map_size: expected a size (\"64M\" or an integer in bytes), "
      "got a float"},
