@@ -25,6 +25,9 @@ static void policy_greylist_flush(struct policy_greylist *greylist)
 
 	if (greylist_queue_count(greylist->queue) == 0)
 		return;
+	/* A write may have to grow the map, which waits for every read of
+	 * this process to end: this thread's first. */
+	store_read_end(greylist->reader);
 	if (greylist_queue_flush(greylist->state, greylist->queue, &error) !=
 	    STORE_OK)
 		log_limited("greylist: cannot write the state: %s", error);
@@ -57,6 +60,12 @@ int policy_greylist_new(struct event_base *base, struct store *state,
 	event_add(greylist->timer, &every);
 	*greylist_r = greylist;
 	return 0;
+}
+
+void policy_greylist_turn_end(struct policy_greylist *greylist)
+{
+	if (greylist != NULL)
+		store_read_end(greylist->reader);
 }
 
 void policy_greylist_free(struct policy_greylist **greylistp)
@@ -137,14 +146,13 @@ int policy_greylist_check(void *context, const struct policy_request *req,
 	if (greylist_net_make(&settings, req->client_family, req->client_addr,
 			      &net) < 0)
 		return 0; /* no IP address: nothing to greylist on */
-	if (store_read_begin(greylist->reader, &txn, &error) != STORE_OK)
+	if (store_read_latest(greylist->reader, &txn, &error) != STORE_OK)
 		return -1;
 	ret = greylist_store_check(
 	    txn, greylist->queue, &settings, &net,
 	    req->attrs[POLICY_SENDER].data, req->attrs[POLICY_SENDER].len,
 	    req->attrs[POLICY_RECIPIENT].data, req->attrs[POLICY_RECIPIENT].len,
 	    call->now, &result, &error);
-	store_read_end(greylist->reader);
 	if (greylist_queue_full(greylist->queue))
 		policy_greylist_flush(greylist);
 	if (ret != STORE_OK)

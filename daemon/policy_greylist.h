@@ -27,6 +27,10 @@ struct policy_greylist_call {
 int policy_greylist_new(struct event_base *base, struct store *state,
 			struct policy_greylist **greylist_r,
 			const char **error_r);
+/* Ends the state snapshot the requests of a loop turn shared (they keep
+ * it while no commit comes, as the config store's); before the loop waits.
+ * NULL is ignored. */
+void policy_greylist_turn_end(struct policy_greylist *greylist);
 /* Flushes what is queued, then frees. */
 void policy_greylist_free(struct policy_greylist **greylist);
 /* policy_greylist_fn: context is a struct policy_greylist_call. */

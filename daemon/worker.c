@@ -134,7 +134,9 @@ static void *worker_main(void *arg)
 	log_buffer_thread();
 	do {
 		ret = event_base_loop(worker->base, EVLOOP_ONCE);
-		store_read_end(worker->reader); /* before the loop waits */
+		/* before the loop waits: no snapshot pins old pages */
+		store_read_end(worker->reader);
+		policy_greylist_turn_end(worker->greylist);
 		log_flush();
 	} while (ret == 0 && !event_base_got_exit(worker->base) &&
 		 !event_base_got_break(worker->base));
