@@ -158,10 +158,7 @@ enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
 
 	target->domain_ours = st != LOOKUP_TEMPFAIL && res.domain_ok;
 	target->type = 0;
-	if (target->domain_ours) {
-		target->domain.data = res.primary.data;
-		target->domain.len = res.primary.len;
-	}
+	target->address[0] = '\0';
 	if (st != LOOKUP_FOUND)
 		return st;
 	target->type = res.rec.type;

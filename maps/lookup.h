@@ -76,9 +76,9 @@ void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
  * the maps (exact, without extension, alias domain; no catch-all). */
 struct lookup_target {
 	enum record_type type; /* REC_MAILBOX, REC_EXTRA, REC_ALIAS */
-	char address[NAMES_ADDRESS_MAX + 1]; /* the record's key */
+	char address[NAMES_ADDRESS_MAX + 1]; /* the record's key; "" unless
+						FOUND */
 	struct store_val record; /* borrowed until the snapshot ends */
-	struct store_val domain; /* the active primary domain's record */
 	bool domain_ours;	 /* the key's domain is ours and active */
 };
 

@@ -1,6 +1,7 @@
 /* lookup_rec: records read in place and point reads; see lookup_internal.h. */
 #include "lookup_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,8 +150,10 @@ static enum lookup_status lookup_read(struct lookup_req *req,
 
 /* Domains and servers are few and every request reads one: their indexed
  * records are kept per snapshot in the reader's cache (record_cache.h),
- * which saves a B-tree read and an index per request. Addresses are too
- * many for a hit to be likely. */
+ * which saves a B-tree read and an index per request; so is the absence
+ * of a domain (a sender's, a relay recipient's), as a view with no data
+ * (its first members only). Addresses are too many for a hit to be
+ * likely. */
 enum lookup_status lookup_get(struct lookup_req *req, enum store_table table,
 			      struct lookup_str key, struct lookup_rec *rec_r)
 {
@@ -165,6 +168,8 @@ enum lookup_status lookup_get(struct lookup_req *req, enum store_table table,
 		hit = record_cache_get_view(cache, snapshot, table, key.data,
 					    key.len);
 	}
+	if (hit != NULL && hit->data == NULL)
+		return LOOKUP_NOTFOUND; /* known to be absent */
 	if (hit != NULL) {
 		*rec_r = *hit;
 		return LOOKUP_FOUND;
@@ -173,5 +178,9 @@ enum lookup_status lookup_get(struct lookup_req *req, enum store_table table,
 	if (st == LOOKUP_FOUND && cache != NULL)
 		record_cache_add_view(cache, snapshot, table, key.data, key.len,
 				      rec_r, sizeof(*rec_r));
+	else if (st == LOOKUP_NOTFOUND && cache != NULL)
+		record_cache_add_view(cache, snapshot, table, key.data, key.len,
+				      &(struct lookup_rec){.data = NULL},
+				      offsetof(struct lookup_rec, at));
 	return st;
 }

@@ -409,13 +409,29 @@ static bool check_whitelisted_recipient(const struct config_policy *settings,
 	return false;
 }
 
+/* The primary domain of a recipient that was found (its address is in
+ * that domain), decoded once per snapshot by the worker's record cache.
+ * NULL when it cannot be read. */
+static const struct rec_domain *
+check_target_domain(struct check_ctx *c, const struct lookup_target *target)
+{
+	const char *at = strrchr(target->address, '@');
+	const void *domain;
+	const char *reason;
+
+	if (at == NULL || account_read_shared(c->env->lookup->txn, c->arena,
+					      STORE_DOMAINS, REC_DOMAIN, at + 1,
+					      &domain, &reason) != LOOKUP_FOUND)
+		return NULL;
+	return domain;
+}
+
 /* Antispam must be on for the recipient's domain and, for a mailbox, its
- * plan. 1 on, 0 off, -1 failure. */
+ * plan. 1 on, 0 off, -1 failure. For a recipient that was found. */
 static int check_antispam(struct check_ctx *c,
 			  const struct lookup_target *target)
 {
-	struct rec_domain *domain =
-	    check_decode(c, REC_DOMAIN, "", target->domain);
+	const struct rec_domain *domain = check_target_domain(c, target);
 	struct rec_mailbox *mailbox;
 	const struct rec_offer *offer;
 	int ret;

@@ -584,11 +584,15 @@ static int deactivate_example_com(struct store_txn *txn, void *context)
 	put(txn, REC_DOMAIN,
 	    &(struct rec_domain){
 		.name = "example.com", .customer = "acme", .active = false});
+	put(txn, REC_DOMAIN,
+	    &(struct rec_domain){
+		.name = "new.org", .customer = "acme", .active = true});
 	return 0;
 }
 
-/* A domain cached while a snapshot is kept open: a commit in between is
- * seen by the next lookup, on the domain and on an address under it. */
+/* A domain cached while a snapshot is kept open, and a domain cached as
+ * absent: a commit in between is seen by the next lookup, on the domains
+ * and on an address under one. */
 START_TEST(test_cache_follows_commits)
 {
 	struct lookup_ctx ctx = {.arena = &test_arena, .delimiters = "+"};
@@ -601,18 +605,24 @@ START_TEST(test_cache_follows_commits)
 	first = store_txn_snapshot(ctx.txn);
 	lookup_socketmap(&ctx, K("domains"), K("example.com"), &answer);
 	check_answer("before", &answer, LOOKUP_FOUND, "example.com");
+	lookup_socketmap(&ctx, K("domains"), K("new.org"), &answer);
+	check_answer("absent before", &answer, LOOKUP_NOTFOUND, NULL);
 	/* No commit: the same transaction, and the cached domain. */
 	ck_assert_int_eq(store_read_latest(test_reader, &ctx.txn, &error),
 			 STORE_OK);
 	ck_assert_uint_eq(store_txn_snapshot(ctx.txn), first);
 	lookup_socketmap(&ctx, K("domains"), K("example.com"), &answer);
 	check_answer("again", &answer, LOOKUP_FOUND, "example.com");
+	lookup_socketmap(&ctx, K("domains"), K("new.org"), &answer);
+	check_answer("absent again", &answer, LOOKUP_NOTFOUND, NULL);
 	write_store(deactivate_example_com);
 	ck_assert_int_eq(store_read_latest(test_reader, &ctx.txn, &error),
 			 STORE_OK);
 	ck_assert_uint_ne(store_txn_snapshot(ctx.txn), first);
 	lookup_socketmap(&ctx, K("domains"), K("example.com"), &answer);
 	check_answer("after", &answer, LOOKUP_NOTFOUND, NULL);
+	lookup_socketmap(&ctx, K("domains"), K("new.org"), &answer);
+	check_answer("added after", &answer, LOOKUP_FOUND, "new.org");
 	lookup_socketmap(&ctx, K("mailboxes"), K("user@example.com"), &answer);
 	check_answer("mailbox after", &answer, LOOKUP_NOTFOUND, NULL);
 	store_read_end(test_reader);
