@@ -395,11 +395,15 @@ static bool check_whitelisted_name(const struct config_policy *settings,
 	return false;
 }
 
-static bool check_whitelisted_recipient(const struct config_policy *settings,
-					const char *recipient)
+static bool check_whitelisted_recipient(struct check_ctx *c)
 {
-	const char *domain = strrchr(recipient, '@');
+	const struct config_policy *settings = c->env->settings;
+	const char *recipient, *domain;
 
+	if (settings->whitelist_recipient_count == 0)
+		return false; /* spares normalising the address */
+	recipient = check_address(c, c->req->attrs[POLICY_RECIPIENT]);
+	domain = strrchr(recipient, '@');
 	for (size_t i = 0; i < settings->whitelist_recipient_count; i++) {
 		const char *entry = settings->whitelist_recipients[i];
 		if (strcmp(entry, recipient) == 0 ||
@@ -470,8 +474,7 @@ static int check_greylisting(struct check_ctx *c)
 		return ret < 0 ? CHECK_TEMPFAIL : CHECK_NONE;
 	if (check_whitelisted_client(settings, req) ||
 	    check_whitelisted_name(settings, req->attrs[POLICY_CLIENT_NAME]) ||
-	    check_whitelisted_recipient(
-		settings, check_address(c, req->attrs[POLICY_RECIPIENT])))
+	    check_whitelisted_recipient(c))
 		return CHECK_NONE;
 	if (c->env->greylist(c->env->greylist_context, req, c->verdict) < 0)
 		return CHECK_TEMPFAIL;

@@ -17,7 +17,16 @@ struct greylist_pending {
 /* Pending puts in arrival order, with an open-addressing hash index
  * (slot = item index + 1, 0 = free) so that finding a key on the request
  * path does not scan the queue. */
+/* The whitelist summary as last read, for one snapshot of the state. */
+struct greylist_summary_cache {
+	bool read;	   /* false: nothing read yet */
+	uint64_t snapshot; /* store_txn_snapshot() of what was read */
+	bool present;
+	struct greylist_summary summary;
+};
+
 struct greylist_queue {
+	struct greylist_summary_cache summary; /* every request reads it */
 	size_t count;
 	size_t capacity;
 	size_t index_mask; /* index size - 1, a power of two >= 2 capacity */
@@ -75,6 +84,7 @@ struct greylist_queue *greylist_queue_new(size_t capacity)
 	    malloc(sizeof(*queue) + capacity * sizeof(struct greylist_pending));
 	if (queue == NULL)
 		abort();
+	queue->summary.read = false;
 	queue->count = 0;
 	queue->capacity = capacity;
 	queue->index_mask = 1;
@@ -334,6 +344,11 @@ static void greylist_whitelisted_result(struct greylist_result *result_r)
 	result_r->reason = GREYLIST_WHITELISTED;
 }
 
+static int greylist_whitelist_find_cached(struct store_txn *txn,
+					  struct greylist_summary_cache *cache,
+					  const struct greylist_net *client,
+					  bool *listed_r);
+
 int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 			 const struct greylist_settings *settings,
 			 const struct greylist_net *net, const char *sender,
@@ -353,7 +368,8 @@ int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 	}
 	if (settings->enabled) {
 		bool listed = false;
-		ret = greylist_whitelist_find(txn, net, &listed);
+		ret = greylist_whitelist_find_cached(txn, &queue->summary, net,
+						     &listed);
 		if (ret == STORE_OK && listed) {
 			greylist_whitelisted_result(result_r);
 			return STORE_OK;
@@ -446,10 +462,28 @@ int greylist_whitelist_del(struct store_txn *txn,
 	return ret == STORE_OK ? greylist_summary_rebuild(txn) : ret;
 }
 
-int greylist_whitelist_find(struct store_txn *txn,
-			    const struct greylist_net *client, bool *listed_r)
+/* The summary of the whitelist: *present_r false when there is none. */
+static int greylist_summary_read(struct store_txn *txn,
+				 struct greylist_summary *summary_r,
+				 bool *present_r)
 {
-	struct greylist_summary summary;
+	struct greylist_key key;
+	struct store_val value;
+	int ret;
+
+	greylist_summary_key(&key);
+	ret = store_get(txn, STORE_GREYLIST, key.data, key.len, &value);
+	*present_r = ret == STORE_OK &&
+		     greylist_summary_decode(value.data, value.len, summary_r);
+	return ret == STORE_NOTFOUND ? STORE_OK : ret;
+}
+
+/* Is the client inside an entry, at one of the summary's prefixes? */
+static int greylist_whitelist_match(struct store_txn *txn,
+				    const struct greylist_summary *summary,
+				    const struct greylist_net *client,
+				    bool *listed_r)
+{
 	struct greylist_whitelist entry;
 	struct greylist_key key;
 	struct greylist_net net;
@@ -457,14 +491,9 @@ int greylist_whitelist_find(struct store_txn *txn,
 	int ret;
 
 	*listed_r = false;
-	greylist_summary_key(&key);
-	ret = store_get(txn, STORE_GREYLIST, key.data, key.len, &value);
-	if (ret != STORE_OK ||
-	    !greylist_summary_decode(value.data, value.len, &summary))
-		return ret == STORE_NOTFOUND ? STORE_OK : ret;
 	for (int prefix = client->family == 4 ? 32 : 128; prefix >= 0;
 	     prefix--) {
-		if (!greylist_summary_has(&summary, client->family,
+		if (!greylist_summary_has(summary, client->family,
 					  (unsigned)prefix) ||
 		    greylist_net_widen(client, (unsigned)prefix, &net) < 0)
 			continue;
@@ -480,6 +509,42 @@ int greylist_whitelist_find(struct store_txn *txn,
 		}
 	}
 	return STORE_OK;
+}
+
+int greylist_whitelist_find(struct store_txn *txn,
+			    const struct greylist_net *client, bool *listed_r)
+{
+	struct greylist_summary summary;
+	bool present;
+	int ret = greylist_summary_read(txn, &summary, &present);
+
+	*listed_r = false;
+	if (ret != STORE_OK || !present)
+		return ret;
+	return greylist_whitelist_match(txn, &summary, client, listed_r);
+}
+
+/* greylist_whitelist_find() with the summary read once per snapshot. */
+static int greylist_whitelist_find_cached(struct store_txn *txn,
+					  struct greylist_summary_cache *cache,
+					  const struct greylist_net *client,
+					  bool *listed_r)
+{
+	uint64_t snapshot = store_txn_snapshot(txn);
+	int ret;
+
+	*listed_r = false;
+	if (!cache->read || cache->snapshot != snapshot) {
+		ret = greylist_summary_read(txn, &cache->summary,
+					    &cache->present);
+		if (ret != STORE_OK)
+			return ret;
+		cache->read = true;
+		cache->snapshot = snapshot;
+	}
+	if (!cache->present)
+		return STORE_OK;
+	return greylist_whitelist_match(txn, &cache->summary, client, listed_r);
 }
 
 /* Sweeping */

@@ -104,7 +104,8 @@ int greylist_queue_flush(struct store *state, struct greylist_queue *queue,
 			 const char **error_r);
 
 /* The request path: reads the client network's AWL entry and the
- * triplet's entry (queue first, then txn), decides with greylist_check()
+ * triplet's entry (queue first, then txn; the whitelist summary once per
+ * snapshot of the state, kept in the queue), decides with greylist_check()
  * at time now and queues the write-back. The caller flushes when
  * greylist_queue_full() (after ending txn). STORE_OK with *result_r, or a
  * failure with *error_r (a store read failed; STORE_TEMPFAIL when the

@@ -869,6 +869,51 @@ START_TEST(test_store_timeline)
 }
 END_TEST
 
+static int whitelist_body(struct store_txn *txn, void *context)
+{
+	const struct greylist_net *net = context;
+	struct greylist_whitelist entry = {T0, "test", 4};
+
+	return greylist_whitelist_add(txn, net, &entry) == STORE_OK ? 0 : -1;
+}
+
+static int unwhitelist_body(struct store_txn *txn, void *context)
+{
+	return greylist_whitelist_del(txn, context) == STORE_OK ? 0 : -1;
+}
+
+/* The request path reads the whitelist summary once per snapshot of the
+ * state (kept in the queue): an entry added or deleted in between is seen
+ * by the next request. */
+START_TEST(test_store_whitelist_follows_commits)
+{
+	struct greylist_settings s = defaults();
+	struct greylist_queue *q = greylist_queue_new(0);
+	struct greylist_net net;
+	const char *error = NULL;
+
+	ck_assert_int_eq(greylist_net_parse_cidr(S("198.51.100.0/24"), &net),
+			 0);
+	ck_assert_int_eq(
+	    request(&s, q, "198.51.100.7", "a@x", "r@y", T0).verdict,
+	    GREYLIST_DEFER);
+	ck_assert_int_eq(store_write(state, whitelist_body, &net, &error),
+			 STORE_OK);
+	struct greylist_result r =
+	    request(&s, q, "198.51.100.7", "b@x", "r@y", T0);
+	ck_assert_int_eq(r.reason, GREYLIST_WHITELISTED);
+	ck_assert_int_eq(
+	    request(&s, q, "198.51.100.8", "c@x", "r@y", T0).reason,
+	    GREYLIST_WHITELISTED);
+	ck_assert_int_eq(store_write(state, unwhitelist_body, &net, &error),
+			 STORE_OK);
+	ck_assert_int_eq(
+	    request(&s, q, "198.51.100.7", "d@x", "r@y", T0).verdict,
+	    GREYLIST_DEFER);
+	greylist_queue_free(&q);
+}
+END_TEST
+
 START_TEST(test_store_check_errors)
 {
 	struct greylist_settings s = defaults();
@@ -1096,6 +1141,7 @@ static Suite *greylist_suite(void)
 	tcase_add_test(tc, test_queue_many);
 	tcase_add_test(tc, test_flush_and_read);
 	tcase_add_test(tc, test_store_timeline);
+	tcase_add_test(tc, test_store_whitelist_follows_commits);
 	tcase_add_test(tc, test_store_check_errors);
 	tcase_add_test(tc, test_sweep);
 	tcase_add_test(tc, test_sweep_empty_and_stats);
