@@ -10,20 +10,24 @@
 /* BATV tags are 10 characters (postgrey: /^[0-9a-z]{10}/). */
 #define GREYLIST_BATV_TAG_LEN 10
 
-/* Collects output bytes up to a capacity, counts and hashes all of them. */
+/* Collects output bytes up to a capacity, counts all of them and, when
+ * asked to, hashes them (a chain of dependent multiplications that only
+ * a part too long for a key needs). */
 struct greylist_sink {
 	unsigned char *out;
 	size_t cap;
 	size_t len;
+	bool hashing;
 	uint64_t hash; /* FNV-1a 64 */
 };
 
 static void greylist_sink_init(struct greylist_sink *sink, void *out,
-			       size_t cap)
+			       size_t cap, bool hashing)
 {
 	sink->out = out;
 	sink->cap = cap;
 	sink->len = 0;
+	sink->hashing = hashing;
 	sink->hash = FNV64_OFFSET;
 }
 
@@ -32,7 +36,8 @@ static void greylist_sink_put(struct greylist_sink *sink, unsigned char c)
 	if (sink->len < sink->cap)
 		sink->out[sink->len] = c;
 	sink->len++;
-	sink->hash = (sink->hash ^ c) * FNV64_PRIME;
+	if (sink->hashing)
+		sink->hash = (sink->hash ^ c) * FNV64_PRIME;
 }
 
 static unsigned char greylist_lower(unsigned char c)
@@ -170,7 +175,7 @@ size_t greylist_sender_normalize(const char *sender, size_t len, char *out)
 {
 	struct greylist_sink sink;
 
-	greylist_sink_init(&sink, out, len);
+	greylist_sink_init(&sink, out, len, false);
 	greylist_emit_sender(&sink, sender, len);
 	return sink.len;
 }
@@ -216,21 +221,34 @@ static void greylist_key_bucket(struct greylist_key *key)
 	key->data[1] = (unsigned char)(h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));
 }
 
+typedef void greylist_emit_fn(struct greylist_sink *sink, const char *s,
+			      size_t len);
+
+/* Appends one part, as emit writes it; a part too long for the key is
+ * emitted a second time for its hash. */
+static void greylist_key_part(struct greylist_key *key, greylist_emit_fn *emit,
+			      const char *s, size_t len)
+{
+	struct greylist_sink sink, hasher;
+
+	greylist_sink_init(&sink, key->data + key->len + 1, GREYLIST_PART_MAX,
+			   false);
+	emit(&sink, s, len);
+	if (sink.len > GREYLIST_PART_MAX) {
+		greylist_sink_init(&hasher, NULL, 0, true);
+		emit(&hasher, s, len);
+		sink.hash = hasher.hash;
+	}
+	greylist_key_part_end(key, &sink);
+}
+
 void greylist_triplet_key(const struct greylist_net *net, const char *sender,
 			  size_t sender_len, const char *recipient,
 			  size_t recipient_len, struct greylist_key *key_r)
 {
-	struct greylist_sink sink;
-
 	greylist_key_net(key_r, GREYLIST_TAG_TRIPLET, net);
-	greylist_sink_init(&sink, key_r->data + key_r->len + 1,
-			   GREYLIST_PART_MAX);
-	greylist_emit_sender(&sink, sender, sender_len);
-	greylist_key_part_end(key_r, &sink);
-	greylist_sink_init(&sink, key_r->data + key_r->len + 1,
-			   GREYLIST_PART_MAX);
-	greylist_emit_lower(&sink, recipient, recipient_len);
-	greylist_key_part_end(key_r, &sink);
+	greylist_key_part(key_r, greylist_emit_sender, sender, sender_len);
+	greylist_key_part(key_r, greylist_emit_lower, recipient, recipient_len);
 	greylist_key_bucket(key_r);
 }
 
