@@ -51,8 +51,9 @@
  *                                       u8 version (1), 5 bytes IPv4 /0-/32
  *                                       and 17 bytes IPv6 /0-/128 bitmaps
  *
- * greylist keys (policy/greylist.h): b = one FNV-1a byte of the rest of
- * the key (256 ranges per tag, the sweeper's resumable unit); net = u8
+ * greylist keys (policy/greylist.h): b = one FNV-1a byte of net (256
+ * ranges per tag, the sweeper's resumable unit; a client network's keys
+ * stay together); net = u8
  * family (4|6), u8 prefix length, the masked address (4|16 bytes); s, r =
  * normalised sender, lower-cased recipient, each u8 length (<= 240) then
  * the bytes, or 0xff then 232 bytes and the u64 FNV-1a of the whole part.

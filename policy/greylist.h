@@ -47,9 +47,14 @@
  *   AWL:     'A' bucket net
  *   net    = family(1: 4 or 6) prefix-length(1) address(4 or 16 bytes,
  *            host bits zero)
- *   bucket = one byte of an FNV-1a hash of the rest of the key: spreads
- *            keys over 256 ranges per tag that the sweeper walks one at a
- *            time, so it can stop and resume anywhere.
+ *   bucket = one byte of an FNV-1a hash of net: spreads keys over 256
+ *            ranges per tag that the sweeper walks one at a time, so it
+ *            can stop and resume anywhere, and keeps the triplets of one
+ *            client network together (its requests come in bursts: they
+ *            read and write neighbouring pages). Until 0.1 the triplet's
+ *            bucket hashed sender and recipient too: such entries are no
+ *            longer found (the triplet is greylisted once more) and are
+ *            swept when they expire.
  *   slen/rlen: 0..GREYLIST_PART_MAX, then that many bytes; or
  *            GREYLIST_PART_LONG, then the first GREYLIST_PART_MAX - 8 bytes
  *            and a 64-bit FNV-1a hash of the whole part (for parts longer

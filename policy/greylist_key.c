@@ -182,17 +182,29 @@ size_t greylist_sender_normalize(const char *sender, size_t len, char *out)
 
 /* Keys */
 
+/* The bucket: one byte of an FNV-1a hash of the network part (the key
+ * from its third byte), so all the keys of one client network share it. */
+static unsigned char greylist_key_bucket(const struct greylist_key *key)
+{
+	uint32_t h = FNV32_OFFSET;
+
+	for (size_t i = 2; i < key->len; i++)
+		h = (h ^ key->data[i]) * FNV32_PRIME;
+	return (unsigned char)(h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));
+}
+
+/* Starts a key: tag, bucket, network. */
 static void greylist_key_net(struct greylist_key *key, unsigned char tag,
 			     const struct greylist_net *net)
 {
 	size_t len = net->family == 4 ? 4 : 16;
 
 	key->data[0] = tag;
-	key->data[1] = 0; /* the bucket, once the key is complete */
 	key->data[2] = net->family;
 	key->data[3] = net->prefix;
 	memcpy(key->data + 4, net->addr, len);
 	key->len = 4 + len;
+	key->data[1] = greylist_key_bucket(key);
 }
 
 /* Appends a length-prefixed part written by the sink: raw up to
@@ -210,15 +222,6 @@ static void greylist_key_part_end(struct greylist_key *key,
 	*len_byte = GREYLIST_PART_LONG;
 	greylist_put_be(len_byte + 1 + GREYLIST_PART_MAX - 8, sink->hash, 8);
 	key->len += 1 + GREYLIST_PART_MAX;
-}
-
-static void greylist_key_bucket(struct greylist_key *key)
-{
-	uint32_t h = FNV32_OFFSET;
-
-	for (size_t i = 2; i < key->len; i++)
-		h = (h ^ key->data[i]) * FNV32_PRIME;
-	key->data[1] = (unsigned char)(h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));
 }
 
 typedef void greylist_emit_fn(struct greylist_sink *sink, const char *s,
@@ -249,21 +252,18 @@ void greylist_triplet_key(const struct greylist_net *net, const char *sender,
 	greylist_key_net(key_r, GREYLIST_TAG_TRIPLET, net);
 	greylist_key_part(key_r, greylist_emit_sender, sender, sender_len);
 	greylist_key_part(key_r, greylist_emit_lower, recipient, recipient_len);
-	greylist_key_bucket(key_r);
 }
 
 void greylist_awl_key(const struct greylist_net *net,
 		      struct greylist_key *key_r)
 {
 	greylist_key_net(key_r, GREYLIST_TAG_AWL, net);
-	greylist_key_bucket(key_r);
 }
 
 void greylist_whitelist_key(const struct greylist_net *net,
 			    struct greylist_key *key_r)
 {
 	greylist_key_net(key_r, GREYLIST_TAG_WHITELIST, net);
-	greylist_key_bucket(key_r);
 }
 
 void greylist_summary_key(struct greylist_key *key_r)

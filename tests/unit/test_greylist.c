@@ -477,6 +477,32 @@ START_TEST(test_key_cases)
 }
 END_TEST
 
+/* The bucket depends on the client network only: the triplets of one
+ * network, and its AWL entry, share it (and so stay together in the
+ * table); another network's keys may not. */
+START_TEST(test_key_bucket_is_the_networks)
+{
+	struct greylist_settings s = defaults();
+	struct greylist_key t1 = triplet_key(&s, "192.0.2.1", "a@x", "r@y");
+	struct greylist_key t2 =
+	    triplet_key(&s, "192.0.2.77", "other@sender.test", "z@w");
+	struct greylist_net net = net_of(&s, "192.0.2.5");
+	struct greylist_key awl;
+	unsigned differ = 0;
+
+	greylist_awl_key(&net, &awl);
+	ck_assert_uint_eq(t1.data[1], t2.data[1]);
+	ck_assert_uint_eq(t1.data[1], awl.data[1]);
+	for (unsigned i = 0; i < 64; i++) {
+		char client[32];
+		snprintf(client, sizeof(client), "10.%u.0.1", i);
+		struct greylist_key k = triplet_key(&s, client, "a@x", "r@y");
+		differ += k.data[1] != t1.data[1];
+	}
+	ck_assert_uint_gt(differ, 48); /* spread over the buckets */
+}
+END_TEST
+
 START_TEST(test_net)
 {
 	struct greylist_settings s = defaults();
@@ -1129,6 +1155,7 @@ static Suite *greylist_suite(void)
 
 	tc = tcase_create("keys");
 	tcase_add_loop_test(tc, test_sender_cases, 0, N(sender_cases));
+	tcase_add_test(tc, test_key_bucket_is_the_networks);
 	tcase_add_loop_test(tc, test_key_cases, 0, N(key_cases));
 	tcase_add_test(tc, test_net);
 	tcase_add_test(tc, test_key_sizes);
