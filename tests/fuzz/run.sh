@@ -8,12 +8,12 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/mailmap-fuzz.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -Imaps -Idaemon -Ipolicy -Iauth -Iconf)
-maps=(maps/arena.c maps/codec.c maps/records.c maps/names.c)
+maps=(maps/arena.c maps/codec.c maps/records.c maps/names.c maps/names_puny.c)
 
 declare -A sources=(
 	[netstring]="daemon/netstring.c"
 	[records]="${maps[*]}"
-	[names]="maps/names.c"
+	[names]="maps/names.c maps/names_puny.c"
 	[policy_request]="policy/request.c"
 	[dict]="auth/dict_codec.c auth/dict_session.c maps/arena.c"
 )
