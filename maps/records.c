@@ -6,6 +6,8 @@
  */
 #include "records.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define F(id, name, type, st, member, flags, def, help)                        \
@@ -203,28 +205,6 @@ const struct field_desc *record_field(const struct record_desc *desc,
 	return NULL;
 }
 
-bool field_type_is_list(enum field_type type)
-{
-	return type == FT_ADDRESSES || type == FT_SENDRULES;
-}
-
-bool field_type_is_uint(enum field_type type)
-{
-	switch (type) {
-	case FT_BOOL:
-	case FT_COUNT:
-	case FT_SIZE:
-	case FT_PORT:
-	case FT_ENUM:
-	case FT_SET:
-	case FT_TIME:
-	case FT_DURATION:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static uint64_t record_get_uint(const struct field_desc *field, const void *rec)
 {
 	switch (field->type) {
@@ -315,6 +295,29 @@ static void record_clear(const struct record_desc *desc, void *rec)
 	}
 }
 
+/* A cleared record of each type, built once: a decode starts from a copy
+ * of it instead of walking the descriptor. */
+static void *record_blanks[REC_TYPE_COUNT];
+static pthread_once_t record_blanks_once = PTHREAD_ONCE_INIT;
+
+static void record_blanks_build(void)
+{
+	for (int t = 1; t < REC_TYPE_COUNT; t++) {
+		const struct record_desc *desc = &record_descs[t];
+		void *rec = malloc(desc->size);
+		if (rec == NULL)
+			abort();
+		record_clear(desc, rec);
+		record_blanks[t] = rec;
+	}
+}
+
+static void record_start_blank(const struct record_desc *desc, void *rec)
+{
+	pthread_once(&record_blanks_once, record_blanks_build);
+	memcpy(rec, record_blanks[desc->type], desc->size);
+}
+
 /* How many items of list field id follow, the current one included: the
  * encoder writes a list's items one after the other. */
 static size_t record_list_run(struct codec_reader after, uint8_t id)
@@ -386,7 +389,7 @@ int record_decode(const struct record_desc *desc, const void *key,
 		*error_r = "record type has too many fields";
 		return -1;
 	}
-	record_clear(desc, rec);
+	record_start_blank(desc, rec);
 	*RECORD_FIELD(rec, &desc->fields[0], const char *) =
 	    arena_strndup(arena, key, key_len);
 	while ((ret = codec_read_next(&reader, &id, &payload, &len)) == 1) {

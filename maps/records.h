@@ -203,8 +203,27 @@ const struct field_desc *record_field(const struct record_desc *desc,
 const struct field_desc *record_field_by_id(const struct record_desc *desc,
 					    uint8_t id, size_t *hint);
 /* The storage class of a field type. */
-bool field_type_is_list(enum field_type type);
-bool field_type_is_uint(enum field_type type);
+static inline bool field_type_is_list(enum field_type type)
+{
+	return type == FT_ADDRESSES || type == FT_SENDRULES;
+}
+
+static inline bool field_type_is_uint(enum field_type type)
+{
+	switch (type) {
+	case FT_BOOL:
+	case FT_COUNT:
+	case FT_SIZE:
+	case FT_PORT:
+	case FT_ENUM:
+	case FT_SET:
+	case FT_TIME:
+	case FT_DURATION:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* Encodes rec (of desc's type) into buf, key excluded. */
 void record_encode(const struct record_desc *desc, const void *rec,
