@@ -105,6 +105,9 @@ static int proto_dict_handle(struct conn *conn,
 	int ret;
 
 	proto_dict_trace(conn, session, request);
+	/* This request may read or write the state store (quota, last
+	 * login): the greylisting snapshot of the turn must end first. */
+	worker_state_release(worker);
 	if (worker_request_begin(worker, &ctx.config_txn, &ctx.arena, &error) !=
 	    STORE_OK) {
 		log_limited("conn %llu dict: config store: %s",

@@ -136,7 +136,7 @@ static void *worker_main(void *arg)
 		ret = event_base_loop(worker->base, EVLOOP_ONCE);
 		/* before the loop waits: no snapshot pins old pages */
 		store_read_end(worker->reader);
-		policy_greylist_turn_end(worker->greylist);
+		worker_state_release(worker);
 		log_flush();
 	} while (ret == 0 && !event_base_got_exit(worker->base) &&
 		 !event_base_got_break(worker->base));
@@ -206,6 +206,11 @@ struct policy_greylist *worker_greylist(struct worker *worker)
 struct conn **worker_conns(struct worker *worker)
 {
 	return &worker->conns;
+}
+
+void worker_state_release(struct worker *worker)
+{
+	policy_greylist_turn_end(worker->greylist);
 }
 
 int worker_state_begin(struct worker *worker, struct store_txn **txn_r,

@@ -41,6 +41,12 @@ struct server *worker_server(const struct worker *worker);
 int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r);
 
+/* Ends the state snapshot the greylisting requests of this loop turn
+ * share. Call it before any other use of the state store in the worker
+ * thread: growing or remapping the map waits for every read of the
+ * process, this thread's own included (a deadlock otherwise). */
+void worker_state_release(struct worker *worker);
+
 /* A read snapshot of the state store (quota, last login): 0, or -1 with
  * *txn_r NULL when there is none; worker_state_end() releases it. */
 int worker_state_begin(struct worker *worker, struct store_txn **txn_r,
