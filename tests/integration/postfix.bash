@@ -84,9 +84,17 @@ wait_for() {
 	return 1
 }
 
-# A free TCP port on 127.0.0.1 (the kernel's pick; free when asked).
+# A free TCP port on 127.0.0.1 (the kernel's pick; free when asked), never
+# one this test was already given: a port asked for but not yet bound (by
+# Postfix or Dovecot) is free again, and the kernel may pick it twice.
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	local port
+	while :; do
+		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		grep -qx "$port" "$WORK/ports.given" 2>/dev/null || break
+	done
+	echo "$port" >>"$WORK/ports.given"
+	echo "$port"
 }
 
 need_tools() {
