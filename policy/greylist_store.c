@@ -102,8 +102,8 @@ int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 	}
 	if (settings->enabled) {
 		bool listed = false;
-		ret = greylist_whitelist_find_cached(txn, &queue->summary, net,
-						     &listed);
+		ret =
+		    greylist_whitelist_find(txn, &queue->summary, net, &listed);
 		if (ret == STORE_OK && listed) {
 			greylist_whitelisted_result(result_r);
 			return STORE_OK;

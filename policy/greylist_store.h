@@ -128,13 +128,6 @@ int greylist_whitelist_add(struct store_txn *txn,
  * STORE_NOTFOUND, or the sticky failure. */
 int greylist_whitelist_del(struct store_txn *txn,
 			   const struct greylist_net *net);
-/* Is the client (a network from greylist_net_make()) inside a manual
- * whitelist entry? Point reads only: the summary, then the client's
- * network at each prefix length in use, longest first. STORE_OK with
- * *listed_r, or a failure (store_txn_error() says which). */
-int greylist_whitelist_find(struct store_txn *txn,
-			    const struct greylist_net *client, bool *listed_r);
-
 /* Deletes dead entries (greylist_expired(), greylist_awl_expired(),
  * undecodable) in ONE write transaction of at most max_per_txn deletions
  * (0 = GREYLIST_SWEEP_DEFAULT, at most GREYLIST_SWEEP_MAX), resuming at

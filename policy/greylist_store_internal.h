@@ -44,10 +44,13 @@ struct greylist_queue {
 	struct greylist_pending items[];
 };
 
-/* greylist_whitelist_find() with the summary read once per snapshot. */
-int greylist_whitelist_find_cached(struct store_txn *txn,
-				   struct greylist_summary_cache *cache,
-				   const struct greylist_net *client,
-				   bool *listed_r);
+/* Is the client (a network from greylist_net_make()) inside a manual
+ * whitelist entry? Point reads only: the summary (once per snapshot of
+ * the state, kept in cache), then the client's network at each prefix
+ * length in use, longest first. STORE_OK with *listed_r, or a failure
+ * (store_txn_error() says which). */
+int greylist_whitelist_find(struct store_txn *txn,
+			    struct greylist_summary_cache *cache,
+			    const struct greylist_net *client, bool *listed_r);
 
 #endif

@@ -114,22 +114,8 @@ static int greylist_whitelist_match(struct store_txn *txn,
 }
 
 int greylist_whitelist_find(struct store_txn *txn,
+			    struct greylist_summary_cache *cache,
 			    const struct greylist_net *client, bool *listed_r)
-{
-	struct greylist_summary summary;
-	bool present;
-	int ret = greylist_summary_read(txn, &summary, &present);
-
-	*listed_r = false;
-	if (ret != STORE_OK || !present)
-		return ret;
-	return greylist_whitelist_match(txn, &summary, client, listed_r);
-}
-
-int greylist_whitelist_find_cached(struct store_txn *txn,
-				   struct greylist_summary_cache *cache,
-				   const struct greylist_net *client,
-				   bool *listed_r)
 {
 	uint64_t snapshot = store_txn_snapshot(txn);
 	int ret;
