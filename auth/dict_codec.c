@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dict_bytes.h"
+
 #define DICT_ESC 0x01
 
 enum proto_frame dict_frame(const char *data, size_t len, size_t max,
@@ -101,29 +103,18 @@ static char dict_escape_code(char c)
 	}
 }
 
-/* Does any byte of the word need escaping? All of them are below 14:
- * (x - 14) borrows into a byte's top bit only where that byte is below
- * 14 (or where a lower byte borrowed, which needs one below 14 too). */
-static bool dict_word_may_escape(uint64_t x)
+/* Does any byte of the word need escaping? All of them are below 14. */
+static bool dict_word_may_escape(uint64_t word)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
-
-	return ((x - 14 * ones) & ~x & 0x80 * ones) != 0;
+	return dict_bytes_any_below(word, 14);
 }
 
 size_t dict_escaped_len(const char *src, size_t len)
 {
-	size_t out = len, i = 0;
+	size_t out = len;
 
-	/* Eight bytes at a time while none of them is special (a hash or an
-	 * address never has one), then byte by byte. */
-	for (; i + 8 <= len; i += 8) {
-		uint64_t word;
-		memcpy(&word, src + i, 8);
-		if (dict_word_may_escape(word))
-			break;
-	}
-	for (; i < len; i++)
+	for (size_t i = dict_bytes_plain_words(src, len, dict_word_may_escape);
+	     i < len; i++)
 		out += dict_escape_code(src[i]) != 0;
 	return out;
 }

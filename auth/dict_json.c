@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dict_bytes.h"
+
 #define DICT_JSON_MIN 256
 
 static void dict_json_grow(struct dict_json *json, size_t need)
@@ -68,34 +70,20 @@ static void dict_json_escape_char(struct dict_json *json, unsigned char c)
 	dict_json_put(json, buf, 6);
 }
 
-#define BYTES_ONES 0x0101010101010101ULL
-
-/* Does any byte of the word need escaping (dict_json_special)? A byte
- * below 0x20 borrows into its top bit in x - 0x20..., a byte equal to b is
- * a zero byte of x ^ b... ("Bit Twiddling Hacks": hasless, haszero). */
-static bool dict_json_word_special(uint64_t x)
+/* Does any byte of the word need escaping (dict_json_special)? */
+static bool dict_json_word_special(uint64_t word)
 {
-	uint64_t quote = x ^ ('"' * BYTES_ONES);
-	uint64_t backslash = x ^ ('\\' * BYTES_ONES);
-
-	return ((((x - 0x20 * BYTES_ONES) & ~x) |
-		 ((quote - BYTES_ONES) & ~quote) |
-		 ((backslash - BYTES_ONES) & ~backslash)) &
-		(0x80 * BYTES_ONES)) != 0;
+	return dict_bytes_any_below(word, 0x20) ||
+	       dict_bytes_any_equal(word, '"') ||
+	       dict_bytes_any_equal(word, '\\');
 }
 
-/* Bytes a JSON string takes as they are: eight at a time up to the word
- * with the first special byte, then one by one. */
+/* Bytes a JSON string takes as they are: whole words up to the first with
+ * a special byte, then one by one. */
 static size_t dict_json_plain_run(const char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = dict_bytes_plain_words(s, len, dict_json_word_special);
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t word;
-		memcpy(&word, s + i, 8);
-		if (dict_json_word_special(word))
-			break;
-	}
 	while (i < len && !dict_json_special((unsigned char)s[i]))
 		i++;
 	return i;
