@@ -27,6 +27,7 @@
 #ifndef MAILMAP_DICT_BACKEND_H
 #define MAILMAP_DICT_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,9 @@ struct dict_reply {
 	 * reason for Dovecot's log; NOTFOUND: NULL. */
 	const char *value;
 	size_t len;
+	/* The value holds no byte that the protocol's tab escaping changes
+	 * (JSON, dict_json_end()): it is written as it is. */
+	bool escape_free;
 };
 
 struct dict_ctx {

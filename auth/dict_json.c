@@ -32,11 +32,17 @@ static void dict_json_grow(struct dict_json *json, size_t need)
 	json->cap = cap;
 }
 
+/* Room for n more bytes and the NUL after them. */
+static char *dict_json_room(struct dict_json *json, size_t n)
+{
+	if (json->len + n + 1 > json->cap)
+		dict_json_grow(json, json->len + n + 1);
+	return json->data + json->len;
+}
+
 static void dict_json_put(struct dict_json *json, const char *s, size_t len)
 {
-	if (json->len + len + 1 > json->cap)
-		dict_json_grow(json, json->len + len + 1);
-	memcpy(json->data + json->len, s, len);
+	memcpy(dict_json_room(json, len), s, len);
 	json->len += len;
 	json->data[json->len] = '\0';
 }
@@ -89,13 +95,10 @@ static size_t dict_json_plain_run(const char *s, size_t len)
 	return i;
 }
 
-/* A string value: runs of plain bytes are copied whole (a password hash
- * has none to escape). */
-static void dict_json_quoted(struct dict_json *json, const char *s)
+/* The rest of a string value from its first byte to escape: runs of plain
+ * bytes copied whole, the others escaped one by one. */
+static void dict_json_escaped(struct dict_json *json, const char *s, size_t len)
 {
-	size_t len = strlen(s);
-
-	dict_json_put(json, "\"", 1);
 	while (len != 0) {
 		size_t run = dict_json_plain_run(s, len);
 		dict_json_put(json, s, run);
@@ -106,17 +109,22 @@ static void dict_json_quoted(struct dict_json *json, const char *s)
 			len--;
 		}
 	}
-	dict_json_put(json, "\"", 1);
 }
 
-/* Member names are the callers' literals: nothing in them to escape. */
-static void dict_json_name(struct dict_json *json, const char *name)
+/* ["," SP] DQUOTE name DQUOTE ":" SP: member names are the callers'
+ * literals, with nothing in them to escape. */
+static char *dict_json_put_name(struct dict_json *json, char *out,
+				const char *name, size_t name_len)
 {
-	if (json->len > 1)
-		dict_json_put(json, ", ", 2);
-	dict_json_put(json, "\"", 1);
-	dict_json_puts(json, name);
-	dict_json_put(json, "\": ", 3);
+	if (json->len > 1) {
+		memcpy(out, ", ", 2);
+		out += 2;
+	}
+	*out++ = '"';
+	memcpy(out, name, name_len);
+	out += name_len;
+	memcpy(out, "\": ", 3);
+	return out + 3;
 }
 
 void dict_json_begin(struct dict_json *json, struct arena *arena)
@@ -126,17 +134,34 @@ void dict_json_begin(struct dict_json *json, struct arena *arena)
 	dict_json_put(json, "{", 1);
 }
 
+/* One member in one copy when the value has nothing to escape (a hash,
+ * an address, a path: the common case); else the name and the opening
+ * quote first, then the value escaped. */
 void dict_json_string(struct dict_json *json, const char *name,
 		      const char *value)
 {
-	dict_json_name(json, name);
-	dict_json_quoted(json, value);
+	size_t name_len = strlen(name), len = strlen(value);
+	size_t plain = dict_json_plain_run(value, len);
+	char *start = dict_json_room(json, 2 + name_len + 4 + plain + 1);
+	char *out = dict_json_put_name(json, start, name, name_len);
+
+	*out++ = '"';
+	memcpy(out, value, plain);
+	out += plain;
+	json->len += (size_t)(out - start);
+	json->data[json->len] = '\0';
+	dict_json_escaped(json, value + plain, len - plain);
+	dict_json_put(json, "\"", 1);
 }
 
 void dict_json_number(struct dict_json *json, const char *name,
 		      const char *digits)
 {
-	dict_json_name(json, name);
+	size_t name_len = strlen(name);
+	char *start = dict_json_room(json, 2 + name_len + 3);
+
+	json->len +=
+	    (size_t)(dict_json_put_name(json, start, name, name_len) - start);
 	dict_json_puts(json, digits);
 }
 
@@ -144,4 +169,7 @@ void dict_json_end(struct dict_json *json, struct dict_reply *reply)
 {
 	dict_json_put(json, "}", 1);
 	dict_reply_found(reply, json->data, json->len);
+	/* Names are literals; values escape every C0 control, which covers
+	 * the bytes the dict protocol escapes (0x01, TAB, LF, CR). */
+	reply->escape_free = true;
 }

@@ -54,6 +54,7 @@ void dict_reply_found(struct dict_reply *reply, const char *value, size_t len)
 	reply->status = DICT_FOUND;
 	reply->value = value;
 	reply->len = len;
+	reply->escape_free = false;
 }
 
 void dict_reply_notfound(struct dict_reply *reply)
@@ -61,6 +62,7 @@ void dict_reply_notfound(struct dict_reply *reply)
 	reply->status = DICT_NOTFOUND;
 	reply->value = NULL;
 	reply->len = 0;
+	reply->escape_free = false;
 }
 
 void dict_reply_failed(struct dict_reply *reply, const char *reason)
@@ -68,6 +70,7 @@ void dict_reply_failed(struct dict_reply *reply, const char *reason)
 	reply->status = DICT_FAILED;
 	reply->value = reason;
 	reply->len = strlen(reason);
+	reply->escape_free = false;
 }
 
 void dict_lookup(const struct dict_ctx *ctx, enum dict_name dict,

@@ -51,7 +51,8 @@ static void dict_put_escaped(const struct dict_env *env, const char *value,
 
 /* code [id] [TAB if id and value] [escaped value] LF */
 static void dict_reply(const struct dict_env *env, const char *code,
-		       const char *id, const char *value, size_t len)
+		       const char *id, const char *value, size_t len,
+		       bool escape_free)
 {
 	dict_put(env, code, strlen(code));
 	if (id != NULL) {
@@ -59,7 +60,9 @@ static void dict_reply(const struct dict_env *env, const char *code,
 		if (value != NULL)
 			dict_put(env, "\t", 1);
 	}
-	if (value != NULL)
+	if (value != NULL && escape_free)
+		dict_put(env, value, len);
+	else if (value != NULL)
 		dict_put_escaped(env, value, len);
 	dict_put(env, "\n", 1);
 }
@@ -76,10 +79,11 @@ static void dict_reply_status(const struct dict_env *env, const char *prefix,
 	if (reply->status == DICT_NOTFOUND || id != NULL) {
 		bool with_value = reply->status == DICT_FAILED;
 		dict_reply(env, code, id, with_value ? reply->value : NULL,
-			   with_value ? reply->len : 0);
+			   with_value ? reply->len : 0, false);
 		return;
 	}
-	dict_reply(env, code, NULL, reply->value, reply->len);
+	dict_reply(env, code, NULL, reply->value, reply->len,
+		   reply->escape_free);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -202,7 +206,7 @@ static int dict_iter_fail(struct dict_session *s, const struct dict_env *env,
 			  const char *why)
 {
 	s->iterating = false;
-	dict_reply(env, "F", NULL, why, strlen(why));
+	dict_reply(env, "F", NULL, why, strlen(why), false);
 	return DICT_SESSION_DONE;
 }
 

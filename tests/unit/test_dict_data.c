@@ -465,6 +465,43 @@ START_TEST(json_escapes_every_position)
 }
 END_TEST
 
+/* Every byte but NUL in two members: the object is what RFC 8259 asks
+ * for, and it holds none of the bytes the dict protocol escapes, so the
+ * reply says it may go out as it is. */
+START_TEST(json_needs_no_tab_escaping)
+{
+	char value[256], want[2048], form[8];
+	size_t len = 0;
+	struct dict_json json;
+	struct dict_reply reply;
+	struct arena arena;
+
+	for (int c = 1; c < 256; c++)
+		value[c - 1] = (char)c;
+	value[255] = '\0';
+	len = (size_t)snprintf(want, sizeof(want), "{\"a\": \"");
+	for (int c = 1; c < 256; c++) {
+		json_form((unsigned char)c, form);
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s",
+					form);
+	}
+	snprintf(want + len, sizeof(want) - len, "\", \"b\": \"x\"}");
+	arena_init(&arena, 0);
+	dict_json_begin(&json, &arena);
+	dict_json_string(&json, "a", value);
+	dict_json_string(&json, "b", "x");
+	dict_json_end(&json, &reply);
+	ck_assert_str_eq(reply.value, want);
+	ck_assert_uint_eq(reply.len, strlen(want));
+	ck_assert(reply.escape_free);
+	ck_assert_ptr_null(memchr(reply.value, 0x01, reply.len));
+	ck_assert_ptr_null(memchr(reply.value, '\t', reply.len));
+	ck_assert_ptr_null(memchr(reply.value, '\n', reply.len));
+	ck_assert_ptr_null(memchr(reply.value, '\r', reply.len));
+	arena_deinit(&arena);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dict_data");
@@ -484,6 +521,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_escapes_every_position);
+	tcase_add_test(tc, json_needs_no_tab_escaping);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
