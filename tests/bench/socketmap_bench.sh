@@ -28,6 +28,10 @@
 #      connections, interleaved: the ratio of the medians, and the median
 #      of each round's ratio (a machine that slows down between rounds
 #      moves both runs of a round).
+#      Then the latency of one dependent random load over each store's
+#      size (memlat, on CPU 0), and the 1M store's extra server CPU per
+#      request expressed in such loads: the share of the gap that is the
+#      B-tree waiting on memory.
 #   3. mailmapd's memory at 32 connections, read at the end of the load
 #      with the connections still open. "Private" is RssAnon + RssShmem
 #      (= VmRSS - RssFile of /proc/PID/status): everything that is not a
@@ -65,7 +69,7 @@ while [ $# -gt 0 ]; do
 done
 mailmapd=$build/daemon/mailmapd ctl=$build/admin/mailmapctl
 loadgen=$build/tests/bench/loadgen refserver=$build/tests/bench/refserver
-bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver"
+bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver" "$build/tests/bench/memlat"
 bench_init socketmap_bench
 
 # ---- stores, keys, configuration ------------------------------------------
@@ -202,6 +206,16 @@ for r in $(seq "$rounds"); do
 done
 stop "$small_pid"; stop "$large_pid"; stop "$bev_pid"
 
+# 2b. The latency of a dependent random load over each store's size, on
+# the servers' CPU: what one cache miss of a B-tree descent costs here.
+: >"$work/memlat"
+for s in small large; do
+	mb=$(( ($(stat -c %s "$work/$s/config/data.mdb") + 1048575) / 1048576 ))
+	log "memory latency over $mb MB ($s store)"
+	out=$(taskset -c 0 "$build/tests/bench/memlat" --mb "$mb")
+	echo "$s $mb $(field "$out" ns_per_load)" >>"$work/memlat"
+done
+
 # 4. Start-up time to the first answer: from just before mailmapd is
 # started to the moment the probe (started right after it, retrying its
 # connect every millisecond) has its answer (loadgen's
@@ -272,6 +286,19 @@ paired=$(awk '$1 == "size" && $2 == "10k" {a = $4} $1 == "size" && $2 == "1M" &&
 	"$work/results" | median)
 paired=$(awk -v r="$paired" 'BEGIN {printf (r == "nan" ? "nan" : "%.2f"), r}')
 echo "1M/10k req/s: $size_ratio (ratio of the medians); $paired (median of the $rounds per-round ratios)"
+{
+	# The 1M store's extra server CPU per request, in dependent random
+	# loads over its size: a B-tree descent waits for about one per level
+	# and per step of the binary search in the pages not in cache.
+	awk -v d="$(med size 1M 32 8)" -v b="$(med size 10k 32 8)" '
+		{mb[$1] = $2; ns[$1] = $3}
+		END {
+			printf "dependent random load over the store: 10k (%d MB) %.1f ns, 1M (%d MB) %.1f ns\n",
+				mb["small"], ns["small"], mb["large"], ns["large"]
+			printf "1M - 10k server CPU per request: %.2f us = %.1f such loads of %.0f ns\n",
+				d - b, (d - b) * 1000 / ns["large"], ns["large"]
+		}' "$work/memlat"
+}
 echo
 echo "== mailmapd memory at 32 connections, end of load (kB)"
 # private: RssAnon + RssShmem; prints "NAME rss file private clean dirty"
