@@ -121,8 +121,8 @@ static int codec_read_varint(struct codec_reader *reader, size_t *value_r)
 	return -1; /* longer than CODEC_FIELD_MAX can need */
 }
 
-int codec_read_next(struct codec_reader *reader, uint8_t *id_r,
-		    const unsigned char **payload_r, size_t *len_r)
+int codec_read_next_slow(struct codec_reader *reader, uint8_t *id_r,
+			 const unsigned char **payload_r, size_t *len_r)
 {
 	size_t len;
 

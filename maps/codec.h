@@ -53,8 +53,28 @@ int codec_read_begin(struct codec_reader *reader, const void *data, size_t len,
 		     uint8_t *record_type_r, const char **error_r);
 /* Reads the next field: 1 with a field, 0 at the end, -1 if corrupt. The
  * payload points into the record. */
-int codec_read_next(struct codec_reader *reader, uint8_t *id_r,
-		    const unsigned char **payload_r, size_t *len_r);
+int codec_read_next_slow(struct codec_reader *reader, uint8_t *id_r,
+			 const unsigned char **payload_r, size_t *len_r);
+
+/* Every lookup reads a dozen fields with this: a field shorter than 128
+ * bytes (a one-byte length) is read inline, any other by
+ * codec_read_next_slow(), which checks everything. */
+static inline int codec_read_next(struct codec_reader *reader, uint8_t *id_r,
+				  const unsigned char **payload_r,
+				  size_t *len_r)
+{
+	const unsigned char *pos = reader->pos;
+
+	if (reader->end - pos >= 2 && pos[0] != 0 && pos[1] < 0x80 &&
+	    (size_t)(reader->end - pos - 2) >= pos[1]) {
+		*id_r = pos[0];
+		*len_r = pos[1];
+		*payload_r = pos + 2;
+		reader->pos = pos + 2 + pos[1];
+		return 1;
+	}
+	return codec_read_next_slow(reader, id_r, payload_r, len_r);
+}
 /* Decodes an integer payload; -1 when it is longer than 8 bytes. */
 int codec_payload_uint(const unsigned char *payload, size_t len,
 		       uint64_t *value_r);
