@@ -194,6 +194,8 @@ int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r)
 {
 	arena_reset(&worker->arena);
+	/* Between requests: no record from the cache is held any more. */
+	record_cache_trim(worker->records);
 	*arena_r = &worker->arena;
 	return store_read_latest(worker->reader, txn_r, error_r);
 }

@@ -98,7 +98,9 @@ account_read_shared(struct store_txn *txn, struct arena *arena,
 	st = account_get(txn, table, type, key, &value, reason_r);
 	if (st != LOOKUP_FOUND)
 		return st;
-	if (cache == NULL)
+	/* A full cache is emptied only between requests: this request's
+	 * own copy then. */
+	if (cache == NULL || !record_cache_has_room(cache, snapshot))
 		return account_decode(arena, type, key, strlen(key), value,
 				      rec_r, reason_r);
 	*rec_r = record_cache_add(cache, snapshot, table, key,

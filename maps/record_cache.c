@@ -112,16 +112,33 @@ static const void *record_cache_find(struct record_cache *cache,
 	return record_cache_slot(cache, record_cache_hash(id), id)->rec;
 }
 
+static bool record_cache_full(const struct record_cache *cache)
+{
+	return cache->count >= RECORD_CACHE_MAX ||
+	       cache->bytes > RECORD_CACHE_BYTES;
+}
+
+void record_cache_trim(struct record_cache *cache)
+{
+	if (record_cache_full(cache))
+		record_cache_clear(cache);
+}
+
+bool record_cache_has_room(struct record_cache *cache, uint64_t snapshot)
+{
+	record_cache_use(cache, snapshot);
+	return !record_cache_full(cache);
+}
+
 /* Room for a record of size bytes (its strings included): the arena
- * block it goes in, after emptying a full cache. Counted first, so a
+ * block it goes in, or NULL when the cache is full. Never emptied here:
+ * the request may still hold records from it. Counted first, so a
  * corrupt record read again and again cannot grow the arena. */
 static void *record_cache_reserve(struct record_cache *cache, uint64_t snapshot,
 				  size_t size, size_t extra)
 {
-	record_cache_use(cache, snapshot);
-	if (cache->count == RECORD_CACHE_MAX ||
-	    cache->bytes > RECORD_CACHE_BYTES)
-		record_cache_clear(cache);
+	if (!record_cache_has_room(cache, snapshot))
+		return NULL;
 	cache->bytes += size + extra;
 	return arena_alloc(&cache->arena, size);
 }
@@ -157,6 +174,10 @@ const void *record_cache_add(struct record_cache *cache, uint64_t snapshot,
 	void *rec = record_cache_reserve(cache, snapshot, desc->size,
 					 2 * value.len + 2 * id.len);
 
+	if (rec == NULL) {
+		*error_r = "record cache is full";
+		return NULL;
+	}
 	if (record_decode(desc, key, id.len, value.data, value.len,
 			  &cache->arena, rec, error_r) < 0)
 		return NULL;
@@ -180,6 +201,8 @@ const void *record_cache_add_view(struct record_cache *cache, uint64_t snapshot,
 	struct record_cache_key id = {CACHE_VIEW, table, key, key_len};
 	void *copy = record_cache_reserve(cache, snapshot, size, key_len);
 
+	if (copy == NULL)
+		return NULL;
 	memcpy(copy, view, size);
 	record_cache_insert(cache, &id, copy);
 	return copy;

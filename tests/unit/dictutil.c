@@ -129,6 +129,7 @@ static void tu_snap_begin(struct tu_dict *d, struct tu_snap *snap)
 	snap->ctx.config = d->t->ctl.config;
 	snap->ctx.config_txn =
 	    tu_snap_read(d->t->ctl.store, &snap->config_reader, d->fail_config);
+	record_cache_trim(d->records); /* a request begins, as in a worker */
 	store_reader_set_user(snap->config_reader, d->records);
 	if (!d->no_state)
 		snap->ctx.state_txn =

@@ -397,6 +397,54 @@ START_TEST(userdb_settings)
 }
 END_TEST
 
+/* Fills the worker's record cache with n views of the current snapshot,
+ * as unknown domains that socketmap or policy lookups asked for do. */
+static void fill_record_cache(int n)
+{
+	struct store_reader *reader;
+	struct store_txn *txn;
+	const char *error;
+	uint64_t snapshot;
+	char key[32];
+
+	record_cache_free(&d->records);
+	d->records = record_cache_new();
+	ck_assert_int_eq(store_reader_new(d->t->ctl.store, &reader, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_read_begin(reader, &txn, &error), STORE_OK);
+	snapshot = store_txn_snapshot(txn);
+	for (int i = 0; i < n; i++) {
+		int len = snprintf(key, sizeof(key), "absent%d.example", i);
+		ck_assert_ptr_nonnull(
+		    record_cache_add_view(d->records, snapshot, STORE_DOMAINS,
+					  key, (size_t)len, "", 1));
+	}
+	store_reader_free(&reader);
+}
+
+/* The cache fills up in the middle of a userdb lookup (the mailbox's
+ * domain, offer and server are three new records): the answer is the
+ * same as with room, and under ASan no record the lookup holds was
+ * freed by it. */
+START_TEST(userdb_with_a_filling_cache)
+{
+	char want[sizeof(d->value)];
+
+	ck_assert_int_eq(tu_dict_lookup(d, DICT_NAME_USERDB, "shared/userdb/x",
+					"user@example.com"),
+			 DICT_FOUND);
+	strcpy(want, d->value);
+	for (int left = 0; left <= 3; left++) {
+		fill_record_cache(RECORD_CACHE_MAX - left);
+		ck_assert_int_eq(tu_dict_lookup(d, DICT_NAME_USERDB,
+						"shared/userdb/x",
+						"user@example.com"),
+				 DICT_FOUND);
+		ck_assert_str_eq(d->value, want);
+	}
+}
+END_TEST
+
 /* Paths with JSON specials and UTF-8 come out escaped / as they are. */
 START_TEST(userdb_escaping)
 {
@@ -518,6 +566,7 @@ int main(void)
 	tcase_add_loop_test(tc, userdb_answers, 0, N(userdb_cases));
 	tcase_add_test(tc, userdb_settings);
 	tcase_add_test(tc, userdb_escaping);
+	tcase_add_test(tc, userdb_with_a_filling_cache);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_escapes_every_position);

@@ -3,7 +3,8 @@
  * returns the record decoded at the first add; another snapshot empties
  * the cache; the same key in another table is another record; a corrupt
  * value is refused; the cache never holds more than RECORD_CACHE_MAX
- * records, starting again from empty when full. Views (a caller's bytes)
+ * records, takes no more when full and keeps what it handed out until
+ * record_cache_trim() empties it. Views (a caller's bytes)
  * are copied, found by key bytes, and kept apart from decoded records.
  */
 #include <check.h>
@@ -94,25 +95,56 @@ START_TEST(corrupt_value_refused)
 }
 END_TEST
 
+/* Full: no more records, and every record handed out stays as it was
+ * (the request holding them may still read them: ASan would see a freed
+ * one) until record_cache_trim() empties the cache between requests. */
 START_TEST(bounded)
 {
+	const struct rec_domain *first = add_domain(3, "d0.example", "/srv/0");
+	const char *error = NULL;
 	char key[64];
 
-	for (int i = 0; i < RECORD_CACHE_MAX; i++) {
+	for (int i = 1; i < RECORD_CACHE_MAX; i++) {
 		snprintf(key, sizeof(key), "d%d.example", i);
 		add_domain(3, key, "/srv");
 	}
+	ck_assert(!record_cache_has_room(cache, 3));
+	ck_assert_ptr_null(record_cache_add(
+	    cache, 3, STORE_DOMAINS, "last.example",
+	    record_desc_get(REC_DOMAIN), domain_value("/srv/last"), &error));
+	ck_assert_str_eq(error, "record cache is full");
+	ck_assert_ptr_null(record_cache_add_view(cache, 3, STORE_DOMAINS,
+						 "view.example", 12, "v", 2));
+	ck_assert_ptr_null(
+	    record_cache_get(cache, 3, STORE_DOMAINS, "last.example"));
 	for (int i = 0; i < RECORD_CACHE_MAX; i++) {
 		snprintf(key, sizeof(key), "d%d.example", i);
 		ck_assert_ptr_nonnull(
 		    record_cache_get(cache, 3, STORE_DOMAINS, key));
 	}
-	/* one more: the cache starts again, with only the new one */
-	add_domain(3, "last.example", "/srv");
-	ck_assert_ptr_nonnull(
-	    record_cache_get(cache, 3, STORE_DOMAINS, "last.example"));
+	ck_assert_ptr_eq(
+	    record_cache_get(cache, 3, STORE_DOMAINS, "d0.example"), first);
+	ck_assert_str_eq(first->storage, "/srv/0");
+	/* the next request begins: the cache starts again */
+	record_cache_trim(cache);
+	ck_assert(record_cache_has_room(cache, 3));
 	ck_assert_ptr_null(
 	    record_cache_get(cache, 3, STORE_DOMAINS, "d0.example"));
+	add_domain(3, "last.example", "/srv/last");
+	ck_assert_ptr_nonnull(
+	    record_cache_get(cache, 3, STORE_DOMAINS, "last.example"));
+}
+END_TEST
+
+/* Trimming a cache with room keeps what it holds. */
+START_TEST(trim_keeps_a_cache_with_room)
+{
+	const struct rec_domain *rec = add_domain(4, "example.com", "/srv/a");
+
+	record_cache_trim(cache);
+	ck_assert_ptr_eq(
+	    record_cache_get(cache, 4, STORE_DOMAINS, "example.com"), rec);
+	ck_assert_str_eq(rec->storage, "/srv/a");
 }
 END_TEST
 
@@ -152,6 +184,7 @@ int main(void)
 	tcase_add_test(tc, hit_until_the_snapshot_changes);
 	tcase_add_test(tc, corrupt_value_refused);
 	tcase_add_test(tc, bounded);
+	tcase_add_test(tc, trim_keeps_a_cache_with_room);
 	tcase_add_test(tc, views_apart_from_records);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
