@@ -17,11 +17,14 @@
 #include "server.h"
 
 #define WORKER_ACCEPTS_PER_WAKEUP 32
+/* How long a listener rests after accept() failed for want of resources. */
+#define WORKER_ACCEPT_PAUSE_MS 100
 
 struct accept_slot {
 	struct worker *worker;
 	struct listener *listener;
-	struct event *event;
+	struct event *event;  /* the listener is readable */
+	struct event *resume; /* the end of a pause after an accept error */
 };
 
 struct worker {
@@ -57,6 +60,30 @@ static void worker_accept_one(struct accept_slot *slot, int fd,
 	snapshot_put(snapshot);
 }
 
+static void worker_on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct accept_slot *slot = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(slot->event, NULL);
+}
+
+/* accept() failed for want of something (EMFILE, ENFILE, ENOBUFS,
+ * ENOMEM...): the connection stays queued and the listener readable, so
+ * the event would fire again at once and the worker spin. Stop accepting
+ * on this listener for a moment instead; queued clients wait. */
+static void worker_accept_pause(struct accept_slot *slot, int error)
+{
+	static const struct timeval pause = {0, WORKER_ACCEPT_PAUSE_MS * 1000};
+
+	log_limited("%s: accept: %s; accepting again in %d ms",
+		    listener_name(slot->listener), strerror(error),
+		    WORKER_ACCEPT_PAUSE_MS);
+	event_del(slot->event);
+	evtimer_add(slot->resume, &pause);
+}
+
 static void worker_on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct accept_slot *slot = arg;
@@ -67,17 +94,16 @@ static void worker_on_accept(evutil_socket_t lfd, short what, void *arg)
 		socklen_t len = sizeof(addr);
 		int fd = accept4(lfd, (struct sockaddr *)&addr, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			/* Another worker took it, or the process is out of
-			 * descriptors: the event fires again later. */
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_limited("%s: accept: %s",
-					    listener_name(slot->listener),
-					    strerror(errno));
-			return;
+		if (fd >= 0) {
+			worker_accept_one(slot, fd, &addr);
+			continue;
 		}
-		worker_accept_one(slot, fd, &addr);
+		if (errno == ECONNABORTED || errno == EINTR)
+			continue; /* that client is gone; others may wait */
+		/* EAGAIN: another worker took it, or nothing is left. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			worker_accept_pause(slot, errno);
+		return;
 	}
 }
 
@@ -119,6 +145,8 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		slot->event =
 		    event_new(worker->base, listener_fd(listeners[i]),
 			      EV_READ | EV_PERSIST, worker_on_accept, slot);
+		slot->resume =
+		    evtimer_new(worker->base, worker_on_accept_resume, slot);
 		event_add(slot->event, NULL);
 	}
 	*worker_r = worker;
@@ -166,8 +194,10 @@ void worker_free(struct worker **workerp)
 		pthread_join(worker->thread, NULL);
 	conn_free_all(worker);
 	policy_greylist_free(&worker->greylist);
-	for (size_t i = 0; i < worker->slot_count; i++)
+	for (size_t i = 0; i < worker->slot_count; i++) {
 		event_free(worker->slots[i].event);
+		event_free(worker->slots[i].resume);
+	}
 	free(worker->slots);
 	store_reader_free(&worker->reader);
 	record_cache_free(&worker->records);

@@ -1,6 +1,7 @@
 """mailmapd's socketmap service against a raw client (see the .sh)."""
 import os
 import pwd
+import resource
 import signal
 import socket
 import subprocess
@@ -173,6 +174,47 @@ def test_many_idle(proc):
     check(ask(b"domains example.com") == b"OK example.com", "answered after they all left")
 
 
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_out_of_descriptors():
+    """Clients queued while mailmapd has no descriptor left: it waits
+    instead of spinning on accept(), and serves again once it has some.
+    A daemon of its own, started with a hard limit of 64 descriptors."""
+    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))  # noqa: E731
+    with open(LOG, "a") as log:
+        proc = subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
+                                stdout=log, stderr=log, preexec_fn=limit)
+    try:
+        for _ in range(100):
+            try:
+                connect().close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        conns = [connect() for _ in range(80)]
+        time.sleep(0.3)
+        t0 = cpu_seconds(proc.pid)
+        time.sleep(1.0)
+        spent = cpu_seconds(proc.pid) - t0
+        check(spent < 0.25, f"out of descriptors with clients queued: {spent:.2f} s of CPU in 1 s")
+        check("Too many open files; accepting again in 100 ms" in open(LOG).read(),
+              "accept failure logged with its pause")
+        for s in conns:
+            s.close()
+        time.sleep(0.3)
+        check(ask(b"domains example.com") == b"OK example.com",
+              "answered again once descriptors are free")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def test_reload(proc):
     write_config(maps='maps = ["domains"];')
     proc.send_signal(signal.SIGHUP)
@@ -227,6 +269,7 @@ def main():
             status = "killed"
     check(status == 0, f"SIGTERM stops cleanly (exit {status})")
     check(not os.path.exists(SOCK), "socket removed at exit")
+    test_out_of_descriptors()
     finish(D)
 
 
