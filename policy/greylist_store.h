@@ -38,8 +38,9 @@
 #define GREYLIST_QUEUE_RESERVE 2
 #define GREYLIST_SWEEP_DEFAULT 256  /* keys deleted per transaction */
 #define GREYLIST_SWEEP_MAX     4096 /* bound on max_per_txn */
-/* A sweep transaction stops at a range boundary after scanning this many
- * keys per key it may delete, so live keys cannot make it long either. */
+/* A sweep transaction stops after scanning this many keys per key it may
+ * delete, inside a range too (one client network's triplets share one),
+ * so live keys cannot make it long either. */
 #define GREYLIST_SWEEP_SCAN   8
 #define GREYLIST_SWEEP_RANGES 512 /* 'A' and 'T' times 256 buckets */
 
@@ -48,6 +49,10 @@ struct greylist_queue;
 /* Where the next greylist_sweep() call starts; zero-initialise. */
 struct greylist_sweep {
 	unsigned next; /* key range, 0..GREYLIST_SWEEP_RANGES */
+	/* In range next, the keys up to this one were scanned (len 0: none;
+	 * a later snapshot may lack it: the scan starts past where it was) */
+	struct greylist_key after;
+	size_t scanned; /* out: keys the last call read */
 };
 
 /* Live entries are counted by kind; dead ones only in expired. */

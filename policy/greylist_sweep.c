@@ -11,8 +11,10 @@ struct greylist_sweep_ctx {
 	const struct greylist_settings *settings;
 	uint64_t now;
 	size_t max;		   /* deletions per transaction */
+	size_t budget;		   /* keys scanned per transaction */
 	unsigned start;		   /* the first range */
-	unsigned next;		   /* out: where the next call starts */
+	struct greylist_key after; /* where in it */
+	struct greylist_sweep out; /* where the next call starts */
 	size_t removed;		   /* out */
 	struct greylist_key *keys; /* max of them */
 };
@@ -33,12 +35,21 @@ static bool greylist_row_dead(const struct greylist_settings *settings,
 	       greylist_expired(&entry, now, settings);
 }
 
-/* Collects the dead keys of one range into ctx->keys. 1 when the range
- * was scanned to its end, 0 when the keys buffer filled first, -1 on a
- * store failure (sticky in txn). */
+static void greylist_key_copy(struct greylist_key *to,
+			      const struct store_val *key)
+{
+	to->len = key->len;
+	memcpy(to->data, key->data, key->len);
+}
+
+/* Collects the dead keys of one range, past *after, into ctx->keys. 1
+ * when the range was scanned to its end; 0 when the keys buffer is full
+ * or the scan budget spent, with ctx->out set to go on after the last key
+ * scanned; -1 on a store failure (sticky in txn). */
 static int greylist_sweep_range(struct store_txn *txn,
 				struct greylist_sweep_ctx *ctx, unsigned range,
-				size_t *n, size_t *scanned)
+				const struct greylist_key *after, size_t *n,
+				size_t *scanned)
 {
 	unsigned char prefix[2] = {range < 256 ? GREYLIST_TAG_AWL
 					       : GREYLIST_TAG_TRIPLET,
@@ -47,49 +58,61 @@ static int greylist_sweep_range(struct store_txn *txn,
 	struct store_val key, value;
 	int ret, finished = 1;
 
-	if (store_iter_open(txn, STORE_GREYLIST, prefix, sizeof(prefix),
-			    &iter) != STORE_OK)
+	if (store_iter_open_after(txn, STORE_GREYLIST, prefix, sizeof(prefix),
+				  after->data, after->len, &iter) != STORE_OK)
 		return -1;
 	while ((ret = store_iter_next(&iter, &key, &value)) == 1) {
 		(*scanned)++;
-		if (key.len > GREYLIST_KEY_MAX ||
-		    !greylist_row_dead(ctx->settings, ctx->now, &key, &value))
+		/* Not one of ours if longer: skipped, and never a resume
+		 * point (the cursor could not hold it). */
+		if (key.len > GREYLIST_KEY_MAX)
 			continue;
-		if (*n == ctx->max) {
+		if (greylist_row_dead(ctx->settings, ctx->now, &key, &value))
+			greylist_key_copy(&ctx->keys[(*n)++], &key);
+		if (*n == ctx->max || *scanned >= ctx->budget) {
+			ctx->out.next = range;
+			greylist_key_copy(&ctx->out.after, &key);
 			finished = 0;
 			break;
 		}
-		ctx->keys[*n].len = key.len;
-		memcpy(ctx->keys[*n].data, key.data, key.len);
-		(*n)++;
 	}
 	store_iter_close(&iter);
 	return ret < 0 ? -1 : finished;
 }
 
-/* One transaction: scan ranges from ctx->start until max dead keys are
- * found or the scan budget is spent, then delete them. Depends only on
- * ctx's inputs (store_write() may run it again). */
+/* One transaction: scan from where the last one stopped until max dead
+ * keys are found or the scan budget is spent, then delete them. Depends
+ * only on ctx's inputs (store_write() may run it again). */
 static int greylist_sweep_body(struct store_txn *txn, void *context)
 {
+	static const struct greylist_key from_start = {0};
 	struct greylist_sweep_ctx *ctx = context;
+	const struct greylist_key *after = &ctx->after;
 	size_t n = 0, scanned = 0;
 	unsigned range = ctx->start;
 
-	while (range < GREYLIST_SWEEP_RANGES && n < ctx->max &&
-	       scanned < GREYLIST_SWEEP_SCAN * ctx->max) {
-		int ret = greylist_sweep_range(txn, ctx, range, &n, &scanned);
+	memset(&ctx->out, 0, sizeof(ctx->out));
+	for (; range < GREYLIST_SWEEP_RANGES; range++) {
+		int ret;
+		if (n == ctx->max || scanned >= ctx->budget)
+			break;
+		ret =
+		    greylist_sweep_range(txn, ctx, range, after, &n, &scanned);
 		if (ret < 0)
 			return -1;
 		if (ret == 0)
 			break;
-		range++;
+		after = &from_start;
 	}
+	if (range < GREYLIST_SWEEP_RANGES && ctx->out.after.len == 0)
+		ctx->out.next = range; /* stopped at a range boundary */
+	else if (range == GREYLIST_SWEEP_RANGES)
+		ctx->out.next = GREYLIST_SWEEP_RANGES;
 	for (size_t i = 0; i < n; i++)
 		store_del(txn, STORE_GREYLIST, ctx->keys[i].data,
 			  ctx->keys[i].len, NULL);
 	ctx->removed = n;
-	ctx->next = range;
+	ctx->out.scanned = scanned;
 	return 0;
 }
 
@@ -105,7 +128,11 @@ int greylist_sweep(struct store *state,
 	ctx.max = max_per_txn == 0 ? GREYLIST_SWEEP_DEFAULT : max_per_txn;
 	if (ctx.max > GREYLIST_SWEEP_MAX)
 		ctx.max = GREYLIST_SWEEP_MAX;
-	ctx.start = cursor->next < GREYLIST_SWEEP_RANGES ? cursor->next : 0;
+	ctx.budget = GREYLIST_SWEEP_SCAN * ctx.max;
+	if (cursor->next < GREYLIST_SWEEP_RANGES) {
+		ctx.start = cursor->next;
+		ctx.after = cursor->after;
+	}
 	ctx.keys = malloc(ctx.max * sizeof(*ctx.keys));
 	if (ctx.keys == NULL)
 		abort();
@@ -114,8 +141,13 @@ int greylist_sweep(struct store *state,
 	if (ret != STORE_OK)
 		return ret;
 	*removed_r = ctx.removed;
-	cursor->next = ctx.next < GREYLIST_SWEEP_RANGES ? ctx.next : 0;
-	return ctx.next >= GREYLIST_SWEEP_RANGES ? 1 : 0;
+	if (ctx.out.next >= GREYLIST_SWEEP_RANGES) {
+		memset(cursor, 0, sizeof(*cursor));
+		cursor->scanned = ctx.out.scanned;
+		return 1;
+	}
+	*cursor = ctx.out;
+	return 0;
 }
 
 /* Statistics */

@@ -1103,6 +1103,58 @@ START_TEST(test_sweep)
 }
 END_TEST
 
+/* One client network's triplets share one key range: a sweep transaction
+ * reads at most GREYLIST_SWEEP_SCAN keys per key it may delete even
+ * inside that range (the writer lock it holds stalls every flush), and
+ * the next one goes on where it stopped, so all the dead go and only
+ * they. */
+START_TEST(test_sweep_one_big_range)
+{
+	struct greylist_settings s = defaults();
+	uint64_t now = T0 + 100 * DAY;
+	struct greylist_queue *q = greylist_queue_new(3000);
+	struct greylist_net net = net_of(&s, "198.51.100.7");
+	struct greylist_sweep cursor = {0};
+	struct greylist_stats st;
+	size_t dead = 0, removed, total = 0, calls = 0, most = 0;
+	const char *error = NULL;
+	char sender[32];
+	int ret;
+
+	for (unsigned i = 0; i < 3000; i++) {
+		struct greylist_key key;
+		bool is_dead = i % 100 == 42;
+		struct greylist_entry e = {
+		    1000, is_dead ? now - s.max_age - 1 : now - DAY, true};
+		snprintf(sender, sizeof(sender), "s%u@x", i);
+		greylist_triplet_key(&net, sender, strlen(sender), S("r@y"),
+				     &key);
+		ck_assert_int_eq(greylist_queue_put(q, &key, &e), 0);
+		dead += is_dead;
+	}
+	flush(q);
+	greylist_queue_free(&q);
+	do {
+		ret = greylist_sweep(state, &s, now, 4, &cursor, &removed,
+				     &error);
+		ck_assert_msg(ret >= 0, "%s", error);
+		ck_assert_uint_le(removed, 4);
+		ck_assert_uint_le(cursor.scanned, GREYLIST_SWEEP_SCAN * 4);
+		most = cursor.scanned > most ? cursor.scanned : most;
+		total += removed;
+		ck_assert_uint_lt(++calls, 10000);
+	} while (ret == 0);
+	ck_assert_uint_eq(total, dead);
+	ck_assert_uint_eq(most, GREYLIST_SWEEP_SCAN * 4);
+	ck_assert_uint_ge(calls, 3000 / (GREYLIST_SWEEP_SCAN * 4));
+	struct store_txn *txn = read_begin();
+	ck_assert_int_eq(greylist_store_stats(txn, &s, now, &st), STORE_OK);
+	store_read_end(reader);
+	ck_assert_uint_eq(st.triplets, 3000 - dead);
+	ck_assert_uint_eq(st.expired, 0);
+}
+END_TEST
+
 START_TEST(test_sweep_empty_and_stats)
 {
 	struct greylist_settings s = defaults();
@@ -1171,6 +1223,7 @@ static Suite *greylist_suite(void)
 	tcase_add_test(tc, test_store_whitelist_follows_commits);
 	tcase_add_test(tc, test_store_check_errors);
 	tcase_add_test(tc, test_sweep);
+	tcase_add_test(tc, test_sweep_one_big_range);
 	tcase_add_test(tc, test_sweep_empty_and_stats);
 	suite_add_tcase(s, tc);
 	return s;
