@@ -83,10 +83,14 @@ static int verb_list_rows(struct op *op, const struct cmd_line *line,
 	while (ret == STORE_OK && (ret = store_iter_next(&iter, &k, &v)) == 1) {
 		enum record_type type;
 		const char *why;
-		void *rec = arena_alloc(op->arena, kind_desc(line->kind)->size);
+		void *rec;
+		ret = STORE_OK; /* a row: go on after it, whatever it is */
+		/* Other kinds share the table (extra addresses and aliases
+		 * beside mailboxes, alias domains beside domains). */
 		if (record_peek_type(v.data, v.len, &type) < 0 ||
 		    type != line->kind->type)
 			continue;
+		rec = arena_alloc(op->arena, kind_desc(line->kind)->size);
 		if (record_decode(kind_desc(line->kind), k.data, k.len, v.data,
 				  v.len, op->arena, rec, &why) < 0) {
 			store_iter_close(&iter);
@@ -95,7 +99,6 @@ static int verb_list_rows(struct op *op, const struct cmd_line *line,
 		}
 		if (verb_list_match(op, line, rec, filter))
 			output_list_row(table, rec);
-		ret = STORE_OK;
 	}
 	store_iter_close(&iter);
 	return ret < 0 ? op_store_fail(op) : 0;

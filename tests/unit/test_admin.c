@@ -102,6 +102,36 @@ START_TEST(list_filters)
 }
 END_TEST
 
+/* Mailboxes, extra addresses and aliases share one table, domains and
+ * alias domains another: a listing skips the other kinds and goes on. */
+START_TEST(list_skips_other_kinds)
+{
+	ok("mailbox add bob@example.com offer=acme/basic "
+	   "extra=aab@example.com");
+	ok("mailbox add zed@example.com offer=acme/basic");
+	ok("alias add aaa@example.com targets=bob@example.com");
+	ok("alias add zzz@example.com targets=zed@example.com");
+	ok("domain add zzz.com customer=acme");
+	ok("domain-alias add zzz.org target=zzz.com");
+	ok("mailbox list");
+	ck_assert_ptr_nonnull(strstr(t->out, "bob@example.com"));
+	ck_assert_ptr_nonnull(strstr(t->out, "zed@example.com"));
+	ck_assert_ptr_null(strstr(t->out, "aaa@example.com"));
+	ck_assert_ptr_null(strstr(t->out, "aab@example.com"));
+	ok("alias list");
+	ck_assert_ptr_nonnull(strstr(t->out, "\naaa@example.com "));
+	ck_assert_ptr_nonnull(strstr(t->out, "\nzzz@example.com "));
+	ck_assert_ptr_null(strstr(t->out, "\nbob@example.com "));
+	ok("domain list");
+	ck_assert_ptr_nonnull(strstr(t->out, "example.com"));
+	ck_assert_ptr_nonnull(strstr(t->out, "zzz.com"));
+	ck_assert_ptr_null(strstr(t->out, "zzz.org"));
+	ok("domain-alias list");
+	ck_assert_ptr_nonnull(strstr(t->out, "example.org"));
+	ck_assert_ptr_nonnull(strstr(t->out, "zzz.org"));
+}
+END_TEST
+
 START_TEST(password_from_stdin_only)
 {
 	ck_assert_int_eq(
@@ -273,6 +303,7 @@ int main(void)
 	tcase_add_test(tc, show_and_list_text);
 	tcase_add_test(tc, show_json);
 	tcase_add_test(tc, list_filters);
+	tcase_add_test(tc, list_skips_other_kinds);
 	tcase_add_test(tc, password_from_stdin_only);
 	tcase_add_test(tc, exit_codes_and_messages);
 	tcase_add_test(tc, list_fields_add_remove);
