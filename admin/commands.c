@@ -114,6 +114,11 @@ static int verb_list(struct op *op, struct ctl *ctl,
 
 	fields_defaults(&op->fenv, desc, filter);
 	for (size_t i = 0; i < line->assign_count; i++) {
+		/* A stored hash never equals what one could type, and the
+		 * password would be on the command line. */
+		if (line->assigns[i].field->type == FT_SECRET)
+			return op_fail(op, CTL_INPUT, "%s: not a list filter",
+				       line->assigns[i].field->name);
 		if (fields_apply(&op->fenv, &line->assigns[i], filter, &why) <
 		    0)
 			return op_fail(op, CTL_INPUT, "%s", why);
@@ -170,6 +175,22 @@ static int commands_flag(struct op *op, const char *arg, struct cmd_line *line)
 		       kind_desc(line->kind)->name, line->verb->name, arg);
 }
 
+/* An argument as an error message may quote it: the value of a
+ * password= is never repeated (it is on the command line already, and
+ * need not be in a log too). */
+static const char *
+commands_shown_arg(struct op *op, const struct cmd_line *line, const char *arg)
+{
+	size_t name_len = strcspn(arg, "+-=");
+	char *name = arena_strndup(op->arena, arg, name_len);
+	const struct field_desc *field =
+	    record_field(kind_desc(line->kind), name);
+
+	if (field == NULL || field->type != FT_SECRET || arg[name_len] == '\0')
+		return arg;
+	return arena_printf(op->arena, "%s=...", name);
+}
+
 static int commands_argument(struct op *op, const char *arg,
 			     struct cmd_line *line)
 {
@@ -193,7 +214,8 @@ static int commands_argument(struct op *op, const char *arg,
 	if (!verb->takes_fields)
 		return op_fail(op, CTL_INPUT,
 			       "%s %s: unexpected argument \"%s\"",
-			       kind_desc(line->kind)->name, verb->name, arg);
+			       kind_desc(line->kind)->name, verb->name,
+			       commands_shown_arg(op, line, arg));
 	if (fields_parse_assign(kind_desc(line->kind), arg,
 				&line->assigns[line->assign_count], &why) < 0)
 		return op_fail(op, CTL_INPUT, "%s %s: \"%.*s\": %s",
@@ -266,7 +288,7 @@ static int single_body(struct op *op, void *context)
 		    record_field(kind_desc(&kind_mailbox), "password");
 		assign->op = ASSIGN_SET;
 		assign->text = single->password;
-		op->secrets_allowed = true;
+		assign->from_stdin = true;
 	}
 	return commands_exec(op, single->ctl, &line);
 }

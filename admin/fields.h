@@ -23,6 +23,7 @@ struct assign {
 	const struct field_desc *field;
 	enum assign_op op;
 	const char *text;
+	bool from_stdin; /* a password read with --password, not an argument */
 };
 
 struct fields_env {

@@ -79,6 +79,7 @@ int fields_parse_assign(const struct record_desc *desc, const char *arg,
 		return -1;
 	}
 	len = (size_t)(eq - arg);
+	memset(assign_r, 0, sizeof(*assign_r)); /* never from_stdin */
 	assign_r->op = ASSIGN_SET;
 	if (eq[-1] == '+' || eq[-1] == '-') {
 		assign_r->op = eq[-1] == '+' ? ASSIGN_ADD : ASSIGN_REMOVE;

@@ -273,7 +273,8 @@ static int object_apply(struct op *op, const struct kind *kind, void *rec,
 	const char *why;
 
 	for (size_t i = 0; i < count; i++) {
-		if (assigns[i].field->type == FT_SECRET && !op->secrets_allowed)
+		if (assigns[i].field->type == FT_SECRET &&
+		    !op->secrets_allowed && !assigns[i].from_stdin)
 			return op_fail(op, CTL_INPUT,
 				       "%s: give passwords on standard input "
 				       "with --password, not as arguments",

@@ -155,6 +155,22 @@ START_TEST(password_from_stdin_only)
 	ck_assert_int_eq(tu_run(t, "mailbox set a@example.com --password"), 1);
 	ck_assert_int_eq(tu_run(t, "domain set example.com --password"), 1);
 	ck_assert_ptr_nonnull(strstr(t->err, "only mailboxes have passwords"));
+	/* --password does not let another password through the arguments */
+	t->input = "fromstdin\n";
+	ck_assert_int_eq(tu_run(t, "mailbox add b@example.com offer=acme/basic "
+				   "password=argvsecret --password"),
+			 1);
+	ck_assert_ptr_nonnull(
+	    strstr(t->err, "give passwords on standard input with --password"));
+	/* and an error never repeats one */
+	ck_assert_int_eq(
+	    tu_run(t, "mailbox del a@example.com password=topsecret"), 1);
+	ck_assert_ptr_nonnull(
+	    strstr(t->err, "unexpected argument \"password=...\""));
+	ck_assert_ptr_null(strstr(t->err, "topsecret"));
+	ck_assert_int_eq(tu_run(t, "mailbox list password=topsecret"), 1);
+	ck_assert_ptr_nonnull(strstr(t->err, "password: not a list filter"));
+	ck_assert_ptr_null(strstr(t->err, "topsecret"));
 }
 END_TEST
 
