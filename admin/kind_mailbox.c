@@ -11,6 +11,8 @@
 
 #include "account.h"
 #include "kinds.h"
+#include "lookup.h"
+#include "names.h"
 #include "objects.h"
 
 int mailbox_effective_quota(struct op *op, const struct rec_mailbox *mailbox,
@@ -143,10 +145,34 @@ static int mailbox_check_autoreply(struct op *op,
 	    mailbox->autoreply_end < mailbox->autoreply_start)
 		return op_fail(op, CTL_INPUT,
 			       "autoreply_end: before autoreply_start");
-	if (strlist_has(&mailbox->forward, mailbox->address))
+	return 0;
+}
+
+/* The aliases answer of a forwarding mailbox is its targets, after its
+ * own address when it keeps a copy; that address may carry the extension
+ * asked for (an address of at most NAMES_ADDRESS_LIMIT bytes). The whole
+ * must fit in a Postfix reply, or every delivery to it would defer. */
+static int mailbox_check_forward(struct op *op,
+				 const struct rec_mailbox *mailbox)
+{
+	const struct strlist *forward = &mailbox->forward;
+	size_t total = 0;
+
+	if (strlist_has(forward, mailbox->address))
 		return op_fail(op, CTL_INPUT,
 			       "forward: a mailbox cannot forward to itself "
 			       "(use forward_keep_copy)");
+	for (size_t i = 0; i < forward->count; i++)
+		total += strlen(forward->items[i]) + (i > 0);
+	if (forward->count != 0 && mailbox->forward_keep_copy)
+		total += NAMES_ADDRESS_LIMIT + 1;
+	if (total > LOOKUP_DATA_MAX)
+		return op_fail(
+		    op, CTL_INPUT,
+		    "forward: too long%s (an answer to Postfix holds "
+		    "at most 100000 bytes)",
+		    mailbox->forward_keep_copy ? " with forward_keep_copy"
+					       : "");
 	return 0;
 }
 
@@ -167,7 +193,8 @@ static int mailbox_check(struct op *op, const void *old_rec, const void *rec)
 	if (object_load(op, &kind_domain, kind_address_domain(mailbox->address),
 			(void **)&domain) < 0 ||
 	    mailbox_check_offer(op, old, mailbox, domain) < 0 ||
-	    mailbox_check_autoreply(op, mailbox) < 0)
+	    mailbox_check_autoreply(op, mailbox) < 0 ||
+	    mailbox_check_forward(op, mailbox) < 0)
 		return -1;
 	if (server[0] == '\0')
 		server = domain->server;

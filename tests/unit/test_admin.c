@@ -4,6 +4,7 @@
  * input, --json, list filters, and `query` answering like the daemon.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,6 +287,53 @@ START_TEST(help_lists_fields)
 }
 END_TEST
 
+/* "forward=" and n targets of 16 bytes each, joined by commas. */
+static char *forward_list(int n)
+{
+	static char buf[200000];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "forward=");
+
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%sf%05d@gmail.com", i ? "," : "", i);
+	return buf;
+}
+
+/* A forward list is refused when the aliases answer could not fit in a
+ * Postfix reply (every delivery would defer): with a kept copy, room is
+ * kept for the mailbox's own address with any extension. */
+START_TEST(forward_fits_the_answer)
+{
+	char tag[63];
+
+	memset(tag, 't', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	/* 5876 targets: 99 891 bytes */
+	ck_assert_int_eq(tu_runf(t,
+				 "mailbox add x@example.com offer=acme/basic "
+				 "forward_keep_copy=yes %s",
+				 forward_list(5876)),
+			 1);
+	ck_assert_ptr_nonnull(
+	    strstr(t->err, "forward: too long with forward_keep_copy"));
+	ck_assert_int_eq(tu_runf(t,
+				 "mailbox add x@example.com offer=acme/basic "
+				 "forward_keep_copy=no %s",
+				 forward_list(5876)),
+			 0);
+	ck_assert_int_eq(tu_runf(t, "query aliases x+%s@example.com", tag), 0);
+	ck_assert_uint_eq(strlen(t->out), 3 + 99891 + 1);
+	/* 5860 targets (99 619 bytes) and a copy: the longest answer fits */
+	ck_assert_int_eq(tu_runf(t,
+				 "mailbox set x@example.com "
+				 "forward_keep_copy=yes %s",
+				 forward_list(5860)),
+			 0);
+	ck_assert_int_eq(tu_runf(t, "query aliases x+%s@example.com", tag), 0);
+	ck_assert_ptr_nonnull(strstr(t->out, "OK x+ttt"));
+}
+END_TEST
+
 START_TEST(query_answers_like_the_daemon)
 {
 	ok("mailbox add user@example.com offer=acme/basic");
@@ -320,6 +368,7 @@ int main(void)
 	tcase_add_test(tc, show_json);
 	tcase_add_test(tc, list_filters);
 	tcase_add_test(tc, list_skips_other_kinds);
+	tcase_add_test(tc, forward_fits_the_answer);
 	tcase_add_test(tc, password_from_stdin_only);
 	tcase_add_test(tc, exit_codes_and_messages);
 	tcase_add_test(tc, list_fields_add_remove);
