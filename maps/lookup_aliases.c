@@ -85,14 +85,23 @@ static lookup_answer_fn *const lookup_alias_answers[REC_TYPE_COUNT] = {
     [REC_ALIAS] = lookup_alias_list,
 };
 
+/* The domain's catch-all. A target in one of our domains where no address
+ * exists (its mailbox deleted since, say) is NOTFOUND: smtpd then rejects
+ * the recipient, where the target would have been accepted only to bounce
+ * after the fact. */
 static enum lookup_status lookup_catchall(struct lookup_req *req,
 					  const struct lookup_rec *domain)
 {
 	struct lookup_str target = lookup_rec_str(domain, F_DOMAIN(catchall));
+	struct lookup_resolved res;
+	enum lookup_status st;
 
 	if (target.len == 0 ||
 	    !lookup_rec_bool(domain, F_DOMAIN(catchall_enabled)))
 		return LOOKUP_NOTFOUND;
+	st = lookup_resolve(req, target.data, target.len, true, &res);
+	if (st == LOOKUP_TEMPFAIL || (st == LOOKUP_NOTFOUND && res.domain_ok))
+		return st;
 	lookup_item(&req->out, target);
 	return LOOKUP_FOUND;
 }

@@ -342,6 +342,9 @@ START_TEST(query_answers_like_the_daemon)
 	ck_assert_int_eq(tu_run(t, "query domains example.com"), 0);
 	ck_assert_int_eq(tu_run(t, "query mailboxes nobody@example.com"), 2);
 	ck_assert_str_eq(t->out, "NOTFOUND \n");
+	/* the catch-all's target does not exist yet: no catch-all */
+	ck_assert_int_eq(tu_run(t, "query aliases nobody@example.org"), 2);
+	ok("mailbox add postmaster@example.com offer=acme/basic");
 	ck_assert_int_eq(tu_run(t, "query aliases nobody@example.org"), 0);
 	ck_assert_str_eq(t->out, "OK postmaster@example.com\n");
 	ck_assert_int_eq(tu_run(t, "query transport user@example.com"), 0);

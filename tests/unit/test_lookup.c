@@ -86,6 +86,13 @@ static void put_domains(struct store_txn *txn)
 		.server = "mx1"});
 	put(txn, REC_DOMAIN, &(struct rec_domain){
 		.name = "nocatch.org", .customer = "acme", .active = true});
+	/* catch-alls to an address of ours that is gone, and elsewhere */
+	put(txn, REC_DOMAIN, &(struct rec_domain){
+		.name = "deadcatch.org", .customer = "acme", .active = true,
+		.catchall = "gone@example.com", .catchall_enabled = true});
+	put(txn, REC_DOMAIN, &(struct rec_domain){
+		.name = "extcatch.org", .customer = "acme", .active = true,
+		.catchall = "all@remote.test", .catchall_enabled = true});
 	put(txn, REC_DOMAIN, &(struct rec_domain){
 		.name = "offcatch.net", .customer = "acme", .active = true,
 		.catchall = "catch@offcatch.net", .server = "mx1"});
@@ -164,6 +171,7 @@ static void put_mailboxes(struct store_txn *txn)
 		.address = "dangling@example.com", .offer = "acme/basic",
 		.enabled = true, .server = "gone"});
 	put_mailbox(txn, "off@example.com", false);
+	put_mailbox(txn, "catch@example.com", true);
 	put_mailbox(txn, "first-last@example.com", true);
 	put_mailbox(txn, "owner@example.com", true);
 	put_mailbox(txn, "j\xc3\xb6rg@example.com", true);
@@ -474,6 +482,8 @@ static const struct lookup_case cases[] = {
 	{ "aliases", K("off@example.com"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@offcatch.net"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@nocatch.org"), NULL, NOTFOUND, NULL },
+	{ "aliases", K("nobody@deadcatch.org"), NULL, NOTFOUND, NULL },
+	{ "aliases", K("nobody@extcatch.org"), NULL, FOUND, "all@remote.test" },
 	{ "aliases", K("user@inactive.com"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@inactive.com"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@unknown.test"), NULL, NOTFOUND, NULL },
