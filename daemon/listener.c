@@ -247,7 +247,9 @@ bool listener_same_socket(const struct config_listener *a,
 {
 	return a->protocol == b->protocol &&
 	       listener_str_eq(a->path, b->path) &&
-	       listener_str_eq(a->address, b->address);
+	       listener_str_eq(a->address, b->address) &&
+	       listener_str_eq(a->owner, b->owner) &&
+	       listener_str_eq(a->group, b->group) && a->mode == b->mode;
 }
 
 static bool listener_in_network(const struct config_network *net,

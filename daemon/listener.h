@@ -31,7 +31,8 @@ size_t listener_index(const struct listener *listener);
 /* The listener's settings in a configuration (same index). */
 const struct config_listener *listener_conf(const struct listener *listener,
 					    const struct config *config);
-/* Whether two listener settings name the same socket and protocol. */
+/* Whether two listener settings name the same socket and protocol, with
+ * the same owner, group and mode (applied once, at bind). */
 bool listener_same_socket(const struct config_listener *a,
 			  const struct config_listener *b);
 

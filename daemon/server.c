@@ -235,7 +235,9 @@ static const char *server_restart_needed(const struct config *old,
 	for (size_t i = 0; i < old->listener_count; i++) {
 		if (!listener_same_socket(&old->listeners[i],
 					  &new->listeners[i]))
-			return "the listeners changed";
+			return "the listeners changed (protocol, path, "
+			       "address, "
+			       "owner, group or mode)";
 	}
 	if (!server_str_eq(old->store_dir, new->store_dir))
 		return "store.dir changed";
@@ -244,6 +246,14 @@ static const char *server_restart_needed(const struct config *old,
 		return "daemon.user or daemon.group changed";
 	if (old->workers != new->workers)
 		return "daemon.workers changed";
+	/* Applied once, at start: a reload would say it took them. */
+	if (old->log_facility != new->log_facility)
+		return "daemon.log_facility changed";
+	if (old->map_size != new->map_size)
+		return "store.map_size changed";
+	if (old->state_sync != new->state_sync ||
+	    old->policy.sweep_interval != new->policy.sweep_interval)
+		return "store.state_sync or policy.sweep_interval changed";
 	/* The state store is opened at start only. */
 	if (!server_needs_state(old) && server_needs_state(new))
 		return "a listener now needs the state store (quota, "
@@ -373,23 +383,25 @@ static void server_state_timers(struct server *server, struct event **sync_r,
 	event_add(*sweep_r, &sweep_every);
 }
 
-static int server_serve(struct server *server)
+/* Called with SIGHUP, SIGTERM and SIGINT blocked (server_run): the
+ * workers inherit that mask, so the main loop alone takes them, and one
+ * sent during start-up waits for its handler instead of killing the
+ * process (a reload right after `systemctl start`). *unblock is the mask
+ * to restore once the handlers are in place. */
+static int server_serve(struct server *server, const sigset_t *unblock)
 {
 	struct event *sync_timer, *sweep_timer;
 	static const int signals[] = {SIGHUP, SIGTERM, SIGINT};
 	struct event *events[3];
-	sigset_t old;
 
-	server_block_signals(&old);
-	int started = server_start_workers(server);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started < 0)
+	if (server_start_workers(server) < 0)
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		events[i] = evsignal_new(server->base, signals[i],
 					 server_on_signal, server);
 		event_add(events[i], NULL);
 	}
+	pthread_sigmask(SIG_SETMASK, unblock, NULL);
 	server_state_timers(server, &sync_timer, &sweep_timer);
 	log_info("ready: %zu workers", server->worker_count);
 	event_base_dispatch(server->base);
@@ -459,7 +471,9 @@ int server_run(const char *config_path, bool foreground)
 	struct config *config = NULL;
 	char *error = NULL;
 	int status = 1;
+	sigset_t unblock;
 
+	server_block_signals(&unblock); /* until server_serve() handles them */
 	if (config_load(config_path, &config, &error) < 0) {
 		fprintf(stderr, "mailmapd: %s\n", error);
 		free(error);
@@ -473,7 +487,7 @@ int server_run(const char *config_path, bool foreground)
 	evthread_use_pthreads();
 	server.base = event_base_new();
 	if (server.base != NULL && server_start(&server) == 0 &&
-	    server_serve(&server) == 0)
+	    server_serve(&server, &unblock) == 0)
 		status = 0;
 	server_free(&server);
 	log_info("stopped");

@@ -24,12 +24,12 @@ def ctl(*args):
     return D.ctl(*args)
 
 
-def write_config(maps='', idle="3s", max_conn=1010, level="info"):
+def write_config(maps='', idle="3s", max_conn=1010, level="info", mode="0666"):
     D.write_config(f'''store: {{ dir = "{STORE}"; }};
 daemon: {{ user = "{D.user()}"; workers = 2; idle_timeout = "{idle}";
   max_request = "{MAX_REQUEST}"; log_level = "{level}"; }};
 listeners = (
-  {{ protocol = "socketmap"; path = "{SOCK}"; mode = "0666"; {maps}
+  {{ protocol = "socketmap"; path = "{SOCK}"; mode = "{mode}"; {maps}
      max_connections = {max_conn}; }}
 );
 ''')
@@ -179,6 +179,44 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def hup_blocked(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("SigBlk:"):
+            return int(line.split()[1], 16) & (1 << (signal.SIGHUP - 1)) != 0
+    return False
+
+
+def test_hup_during_start():
+    """A SIGHUP while mailmapd starts (systemctl reload right after start)
+    waits for its handler: the daemon lives and reloads once ready."""
+    before = len(open(LOG).read())
+    with open(LOG, "a") as log:
+        proc = subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
+                                stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 5
+        while not hup_blocked(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            try:
+                connect().close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        time.sleep(0.3)
+        check(proc.poll() is None, "a SIGHUP during start-up does not kill mailmapd")
+        check("configuration reloaded" in open(LOG).read()[before:],
+              "and is applied once it is ready")
+        check(ask(b"domains example.com") == b"OK example.com", "it answers")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def test_out_of_descriptors():
     """Clients queued while mailmapd has no descriptor left: it waits
     instead of spinning on accept(), and serves again once it has some.
@@ -231,6 +269,14 @@ def test_reload(proc):
     proc.send_signal(signal.SIGHUP)
     time.sleep(0.5)
     check(ask(b"mailboxes user@example.com") == b"OK example.com/user/", "reload back")
+    # a socket's mode is applied at bind: a reload cannot change it
+    write_config(mode="0660")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check("the listeners changed (protocol, path, address, owner, group or mode)"
+          in open(LOG).read(), "a new socket mode asks for a restart")
+    check(oct(os.stat(SOCK).st_mode & 0o777) == "0o666", "the socket keeps its mode")
+    write_config()
 
 
 def test_identity(proc):
@@ -270,6 +316,7 @@ def main():
     check(status == 0, f"SIGTERM stops cleanly (exit {status})")
     check(not os.path.exists(SOCK), "socket removed at exit")
     test_out_of_descriptors()
+    test_hup_during_start()
     finish(D)
 
 
