@@ -22,6 +22,8 @@ struct listener {
 	size_t index;
 	const struct proto *proto;
 	char *path; /* unix socket file to remove at close */
+	dev_t dev;  /* ... if it is still the one bound (st_dev, st_ino) */
+	ino_t ino;
 	char name[300];
 	atomic_uint active;
 };
@@ -84,6 +86,21 @@ static int listener_unix_perms(const struct config_listener *conf,
 	return 0;
 }
 
+/* Does a process accept connections on this unix socket? */
+static bool listener_unix_in_use(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool in_use;
+
+	if (fd < 0)
+		return false;
+	/* EAGAIN: listening, its backlog full. ECONNREFUSED: left over. */
+	in_use = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+		 errno == EAGAIN;
+	close(fd);
+	return in_use;
+}
+
 static int listener_bind_unix(struct listener *listener,
 			      const struct config_listener *conf,
 			      const char **error_r)
@@ -96,15 +113,26 @@ static int listener_bind_unix(struct listener *listener,
 		return listener_fail(error_r, "socket path", conf->path);
 	}
 	strcpy(sun.sun_path, conf->path);
-	/* A socket left by a previous run; never remove anything else. */
-	if (lstat(conf->path, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* A socket left by a previous run; never remove anything else, nor
+	 * the socket of a mailmapd still running (a second instance started
+	 * by hand would take its clients, then remove it on exit). */
+	if (lstat(conf->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		if (listener_unix_in_use(&sun)) {
+			errno = EADDRINUSE;
+			return listener_fail(
+			    error_r, "another process listens on", conf->path);
+		}
 		unlink(conf->path);
+	}
 	listener->fd =
 	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listener->fd < 0 ||
-	    bind(listener->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+	    bind(listener->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    lstat(conf->path, &st) < 0)
 		return listener_fail(error_r, "cannot bind", conf->path);
 	listener->path = strdup(conf->path);
+	listener->dev = st.st_dev;
+	listener->ino = st.st_ino;
 	snprintf(listener->name, sizeof(listener->name), "unix:%s", conf->path);
 	return listener_unix_perms(conf, error_r);
 }
@@ -198,12 +226,15 @@ int listener_open(const struct config_listener *conf, size_t index,
 void listener_close(struct listener **listenerp)
 {
 	struct listener *listener = *listenerp;
+	struct stat st;
 
 	if (listener == NULL)
 		return;
 	if (listener->fd >= 0)
 		close(listener->fd);
-	if (listener->path != NULL)
+	/* Only our own socket: another may have replaced it since. */
+	if (listener->path != NULL && lstat(listener->path, &st) == 0 &&
+	    st.st_dev == listener->dev && st.st_ino == listener->ino)
 		unlink(listener->path);
 	free(listener->path);
 	free(listener);

@@ -217,6 +217,18 @@ def test_hup_during_start():
             proc.kill()
 
 
+def test_stale_socket():
+    """The socket of a daemon that was killed (-9) is taken over by the
+    next start: nothing listens on it any more."""
+    first = D.start(SOCK)
+    first.kill()
+    first.wait()
+    check(os.path.exists(SOCK), "a killed daemon leaves its socket behind")
+    D.start(SOCK)
+    check(ask(b"domains example.com") == b"OK example.com", "the next start takes it over")
+    D.stop()
+
+
 def test_out_of_descriptors():
     """Clients queued while mailmapd has no descriptor left: it waits
     instead of spinning on accept(), and serves again once it has some.
@@ -253,6 +265,17 @@ def test_out_of_descriptors():
             proc.kill()
 
 
+def test_second_instance(proc):
+    """A second mailmapd on the same socket path (started by hand, say)
+    refuses to start and leaves the running one's socket alone."""
+    r = subprocess.run([MAILMAPD, "--config", CONF, "--foreground"],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode != 0 and "another process listens on" in r.stderr,
+          f"a second instance refuses the live socket (exit {r.returncode})")
+    check(os.path.exists(SOCK) and ask(b"domains example.com") == b"OK example.com",
+          "the running daemon keeps its socket and answers")
+
+
 def test_reload(proc):
     write_config(maps='maps = ["domains"];')
     proc.send_signal(signal.SIGHUP)
@@ -287,7 +310,8 @@ def test_identity(proc):
         with open(CONF) as f:
             text = f.read()
         with open(CONF + ".root", "w") as f:
-            f.write(text.replace('user = "mailmap"', 'user = ""'))
+            f.write(text.replace('user = "mailmap"', 'user = ""')
+                    .replace(SOCK, SOCK + ".root"))
         r = subprocess.run([MAILMAPD, "--config", CONF + ".root", "--foreground"],
                            capture_output=True, text=True, timeout=10)
         check(r.returncode != 0 and "refusing to run as root" in r.stderr, "refuses to serve as root")
@@ -304,6 +328,7 @@ def main():
         test_framing()
         test_clients()
         test_many_idle(proc)
+        test_second_instance(proc)
         test_reload(proc)
         test_identity(proc)
     finally:
@@ -315,6 +340,7 @@ def main():
             status = "killed"
     check(status == 0, f"SIGTERM stops cleanly (exit {status})")
     check(not os.path.exists(SOCK), "socket removed at exit")
+    test_stale_socket()
     test_out_of_descriptors()
     test_hup_during_start()
     finish(D)
