@@ -87,11 +87,40 @@ int domain_check_limits(struct op *op, const char *name)
 	return domain_check_quota(op, domain);
 }
 
+/* Rule 2 holds for the mailboxes of a domain (their offers belong to its
+ * customer) and rule 10 for the extra addresses in it: so a domain changes
+ * customer only while it holds neither. */
+static int domain_check_customer(struct op *op, const struct rec_domain *old,
+				 const struct rec_domain *domain)
+{
+	static const enum ref_kind held[] = {REF_MAILBOX, REF_EXTRA};
+
+	if (old == NULL || strcmp(old->customer, domain->customer) == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		size_t count = 0;
+		if (refs_count(op->txn, REF_DOMAIN, domain->name, held[i],
+			       &count) < 0)
+			return op_store_fail(op);
+		if (count != 0)
+			return op_fail(op, CTL_INPUT,
+				       "customer: %s still holds %zu %s of "
+				       "customer %s; a domain changes customer "
+				       "only without mailboxes or extra "
+				       "addresses",
+				       domain->name, count,
+				       refs_kind_name(held[i], count),
+				       old->customer);
+	}
+	return 0;
+}
+
 static int domain_check(struct op *op, const void *old, const void *rec)
 {
 	const struct rec_domain *domain = rec;
 
-	if (server_check_imap(op, domain->server) < 0)
+	if (server_check_imap(op, domain->server) < 0 ||
+	    domain_check_customer(op, old, domain) < 0)
 		return -1;
 	return old != NULL ? domain_check_limits(op, domain->name) : 0;
 }

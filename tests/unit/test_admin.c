@@ -334,6 +334,29 @@ START_TEST(forward_fits_the_answer)
 }
 END_TEST
 
+/* A domain changes customer only while it holds no mailbox and no extra
+ * address: their offers and owners belong to the customer it has. */
+START_TEST(domain_customer_change)
+{
+	ok("customer add beta");
+	ok("offer add beta/basic");
+	ok("domain add extra.org customer=acme");
+	ok("domain add empty.org customer=acme");
+	ok("mailbox add jo@example.com offer=acme/basic extra=jo@extra.org");
+	ck_assert_int_eq(tu_run(t, "domain set example.com customer=beta"), 1);
+	ck_assert_ptr_nonnull(strstr(t->err,
+				     "customer: example.com still holds "
+				     "1 mailbox of customer acme"));
+	ck_assert_int_eq(tu_run(t, "domain set extra.org customer=beta"), 1);
+	ck_assert_ptr_nonnull(
+	    strstr(t->err, "1 extra address of customer acme"));
+	ok("domain set empty.org customer=beta");
+	ok("mailbox add new@empty.org offer=beta/basic");
+	/* the store is as it was: jo's mailbox can still be changed */
+	ok("mailbox set jo@example.com first_name=Jo");
+}
+END_TEST
+
 START_TEST(query_answers_like_the_daemon)
 {
 	ok("mailbox add user@example.com offer=acme/basic");
@@ -372,6 +395,7 @@ int main(void)
 	tcase_add_test(tc, list_filters);
 	tcase_add_test(tc, list_skips_other_kinds);
 	tcase_add_test(tc, forward_fits_the_answer);
+	tcase_add_test(tc, domain_customer_change);
 	tcase_add_test(tc, password_from_stdin_only);
 	tcase_add_test(tc, exit_codes_and_messages);
 	tcase_add_test(tc, list_fields_add_remove);
