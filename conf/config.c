@@ -74,7 +74,7 @@ static const struct setting settings[] = {
 	  "longest request; a longer one closes the connection" },
 	{ "daemon.max_output", KIND_SIZE, FIELD(max_output),
 	  "1M", 64ULL << 10, 64ULL << 20, NULL, NULL,
-	  "unsent replies a connection may queue before it is closed" },
+	  "unsent replies a connection may queue before its requests wait" },
 	{ "daemon.log_facility", KIND_FACILITY, FIELD(log_facility),
 	  "mail", 0, 0, config_facility_names, NULL,
 	  "syslog facility of mailmapd's log lines" },

@@ -329,8 +329,10 @@ static void server_on_sync(evutil_socket_t fd, short what, void *arg)
 		log_limited("%s", error);
 }
 
-/* Removes expired greylist entries in small transactions, one batch per
- * tick of the main loop, until the table is done. */
+/* Removes expired greylist entries, the whole table in this one callback
+ * but in small transactions (each bounded in deletions and in keys read,
+ * greylist_sweep()), so the workers' flushes get the writer lock in
+ * between. */
 static void server_on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *server = arg;
