@@ -223,6 +223,12 @@ static int mailbox_leave_lists(struct op *op, const char *address)
 		changed = object_copy(op, &kind_alias, list);
 		if (fields_apply(&op->fenv, &leave, changed, &why) < 0)
 			return op_fail(op, CTL_TEMPFAIL, "%s", why);
+		if (((struct rec_alias *)changed)->targets.count == 0)
+			return op_fail(op, CTL_INPUT,
+				       "%s is the only target of list %s: give "
+				       "the list another target, or delete it, "
+				       "first",
+				       address, lists.items[i]);
 		if (object_update(op, &kind_alias, list, changed) < 0)
 			return -1;
 		op_note(op, "removed %s from list %s", address, lists.items[i]);

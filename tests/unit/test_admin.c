@@ -357,6 +357,31 @@ START_TEST(domain_customer_change)
 }
 END_TEST
 
+/* A list never ends up empty (it would answer NOTFOUND and its mail be
+ * refused): neither by a set nor by deleting its last target. A
+ * recursive domain delete takes the domain's lists first. */
+START_TEST(lists_never_empty)
+{
+	ok("mailbox add solo@example.com offer=acme/basic");
+	ok("alias add team@example.com targets=solo@example.com");
+	ck_assert_int_eq(
+	    tu_run(t, "alias set team@example.com targets-=solo@example.com"),
+	    1);
+	ck_assert_ptr_nonnull(strstr(t->err, "an alias needs at least one"));
+	ck_assert_int_eq(tu_run(t, "mailbox del solo@example.com"), 1);
+	ck_assert_ptr_nonnull(strstr(t->err,
+				     "solo@example.com is the only "
+				     "target of list team@example.com"));
+	ok("alias set team@example.com targets+=x@remote.test");
+	ok("mailbox del solo@example.com");
+	ok("alias show team@example.com");
+	ck_assert_ptr_null(strstr(t->out, "solo@example.com"));
+	ok("mailbox add solo@example.com offer=acme/basic");
+	ok("alias add only@example.com targets=solo@example.com");
+	ok("domain del example.com --recursive");
+}
+END_TEST
+
 START_TEST(query_answers_like_the_daemon)
 {
 	ok("mailbox add user@example.com offer=acme/basic");
@@ -396,6 +421,7 @@ int main(void)
 	tcase_add_test(tc, list_skips_other_kinds);
 	tcase_add_test(tc, forward_fits_the_answer);
 	tcase_add_test(tc, domain_customer_change);
+	tcase_add_test(tc, lists_never_empty);
 	tcase_add_test(tc, password_from_stdin_only);
 	tcase_add_test(tc, exit_codes_and_messages);
 	tcase_add_test(tc, list_fields_add_remove);
