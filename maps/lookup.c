@@ -29,9 +29,10 @@
  *   reject it with 550 at RCPT time.
  * - aliases, disabled alias or list, extra address of a disabled mailbox:
  *   NOTFOUND, no catch-all (the address exists).
- * - aliases, catch-all whose target is in one of our domains and names no
- *   address there (a mailbox deleted since): NOTFOUND, so smtpd rejects
- *   at RCPT instead of accepting mail that would bounce.
+ * - aliases, catch-all whose target this map would not answer (an address
+ *   of ours that is gone or disabled, or in an inactive domain of ours):
+ *   NOTFOUND, so smtpd rejects at RCPT instead of accepting mail that
+ *   would bounce or land in a disabled mailbox.
  * - aliases reached through the extension or the alias domain answer about
  *   the resolved address, with the extension put back on the mailbox
  *   (user+tag@alias.org -> user+tag@example.com), as Postfix's

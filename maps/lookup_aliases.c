@@ -85,22 +85,51 @@ static lookup_answer_fn *const lookup_alias_answers[REC_TYPE_COUNT] = {
     [REC_ALIAS] = lookup_alias_list,
 };
 
-/* The domain's catch-all. A target in one of our domains where no address
- * exists (its mailbox deleted since, say) is NOTFOUND: smtpd then rejects
- * the recipient, where the target would have been accepted only to bounce
- * after the fact. */
+/* Would the aliases map deliver to the catch-all's target? One in our
+ * domains must be an address this map answers (an enabled mailbox, list
+ * or extra address of an enabled mailbox), and one in a domain of ours
+ * that is inactive is not; anything else is elsewhere: FOUND. */
+static enum lookup_status lookup_catchall_target(struct lookup_req *req,
+						 struct lookup_str target)
+{
+	struct lookup_buf answer = req->out; /* only the verdict counts */
+	struct lookup_resolved res;
+	struct lookup_rec domain;
+	const char *at = memchr(target.data, '@', target.len);
+	enum lookup_status st =
+	    lookup_resolve(req, target.data, target.len, true, &res);
+
+	if (st == LOOKUP_FOUND) {
+		st = lookup_alias_answers[res.rec.type](req, &res);
+		req->out = answer;
+		return st;
+	}
+	if (st != LOOKUP_NOTFOUND || res.domain_ok || at == NULL)
+		return st;
+	st =
+	    lookup_get(req, STORE_DOMAINS,
+		       (struct lookup_str){
+			   at + 1, (size_t)(target.data + target.len - at - 1)},
+		       &domain);
+	return st == LOOKUP_NOTFOUND ? LOOKUP_FOUND /* not ours */
+	       : st == LOOKUP_FOUND  ? LOOKUP_NOTFOUND
+				     : st;
+}
+
+/* The domain's catch-all, when its target would take the mail: else
+ * NOTFOUND, and smtpd rejects the recipient at RCPT instead of accepting
+ * mail that would bounce, or land in a disabled mailbox. */
 static enum lookup_status lookup_catchall(struct lookup_req *req,
 					  const struct lookup_rec *domain)
 {
 	struct lookup_str target = lookup_rec_str(domain, F_DOMAIN(catchall));
-	struct lookup_resolved res;
 	enum lookup_status st;
 
 	if (target.len == 0 ||
 	    !lookup_rec_bool(domain, F_DOMAIN(catchall_enabled)))
 		return LOOKUP_NOTFOUND;
-	st = lookup_resolve(req, target.data, target.len, true, &res);
-	if (st == LOOKUP_TEMPFAIL || (st == LOOKUP_NOTFOUND && res.domain_ok))
+	st = lookup_catchall_target(req, target);
+	if (st != LOOKUP_FOUND)
 		return st;
 	lookup_item(&req->out, target);
 	return LOOKUP_FOUND;

@@ -94,6 +94,18 @@ static void put_domains(struct store_txn *txn)
 		.name = "extcatch.org", .customer = "acme", .active = true,
 		.catchall = "all@remote.test", .catchall_enabled = true});
 	put(txn, REC_DOMAIN, &(struct rec_domain){
+		.name = "offcatch.org", .customer = "acme", .active = true,
+		.catchall = "off@example.com", .catchall_enabled = true});
+	put(txn, REC_DOMAIN, &(struct rec_domain){
+		.name = "offlistcatch.org", .customer = "acme", .active = true,
+		.catchall = "offlist@example.com", .catchall_enabled = true});
+	put(txn, REC_DOMAIN, &(struct rec_domain){
+		.name = "sleepcatch.org", .customer = "acme", .active = true,
+		.catchall = "user@inactive.com", .catchall_enabled = true});
+	put(txn, REC_DOMAIN, &(struct rec_domain){
+		.name = "listcatch.org", .customer = "acme", .active = true,
+		.catchall = "list@example.com", .catchall_enabled = true});
+	put(txn, REC_DOMAIN, &(struct rec_domain){
 		.name = "offcatch.net", .customer = "acme", .active = true,
 		.catchall = "catch@offcatch.net", .server = "mx1"});
 	put(txn, REC_DOMAIN, &(struct rec_domain){
@@ -484,6 +496,10 @@ static const struct lookup_case cases[] = {
 	{ "aliases", K("nobody@nocatch.org"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@deadcatch.org"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@extcatch.org"), NULL, FOUND, "all@remote.test" },
+	{ "aliases", K("nobody@offcatch.org"), NULL, NOTFOUND, NULL },
+	{ "aliases", K("nobody@offlistcatch.org"), NULL, NOTFOUND, NULL },
+	{ "aliases", K("nobody@sleepcatch.org"), NULL, NOTFOUND, NULL },
+	{ "aliases", K("nobody@listcatch.org"), NULL, FOUND, "list@example.com" },
 	{ "aliases", K("user@inactive.com"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@inactive.com"), NULL, NOTFOUND, NULL },
 	{ "aliases", K("nobody@unknown.test"), NULL, NOTFOUND, NULL },
