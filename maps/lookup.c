@@ -16,7 +16,8 @@
  * - A store read failure is TEMPFAIL "store read failed", a record that
  *   does not decode TEMPFAIL "corrupt record": never a wrong NOTFOUND.
  * - An inactive domain, and an alias domain that is inactive or whose
- *   target is missing or inactive, hides every address in it, in every map.
+ *   target is missing or inactive, hides every address in it, in every map
+ *   but senders (ownership, below).
  * - domains answers the normalised domain name ("OK" alone is not found).
  * - mailboxes resolves steps 1-2 only: an alias-domain address is NOTFOUND,
  *   because trivial-rewrite puts alias domains in the virtual alias class,
@@ -39,7 +40,8 @@
  *   propagate_unmatched_extensions does for hash tables: cleanup stops at
  *   the self-mapping and Dovecot still sees the tag.
  * - Auto-reply: stored only, never added to an answer (not built yet).
- * - senders tells ownership, whatever the enabled flags: NOTFOUND would
+ * - senders tells ownership, whatever the enabled and active flags (of
+ *   the mailbox, list, domain or alias domain): NOTFOUND would
  *   make the address unowned, free for unauthenticated senders under
  *   reject_sender_login_mismatch, while a disabled login cannot log in.
  * - senders of a list: one level, exact targets only; a target that is a
@@ -154,11 +156,12 @@ void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
 }
 
 enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
-				  size_t key_len, struct lookup_target *target)
+				  size_t key_len, unsigned flags,
+				  struct lookup_target *target)
 {
 	struct lookup_req req = {ctx, {0}, NULL};
 	struct lookup_resolved res;
-	enum lookup_status st = lookup_resolve(&req, key, key_len, true, &res);
+	enum lookup_status st = lookup_resolve(&req, key, key_len, flags, &res);
 
 	target->domain_ours = st != LOOKUP_TEMPFAIL && res.domain_ok;
 	target->type = 0;

@@ -82,9 +82,16 @@ struct lookup_target {
 	bool domain_ours;	 /* the key's domain is ours and active */
 };
 
-/* FOUND with target filled; NOTFOUND (target->domain_ours still says
- * whether the domain is ours); TEMPFAIL when the store cannot answer. */
+/* How an address key is resolved (lookup_address(), and the maps). */
+#define LOOKUP_FOLLOW_ALIAS 0x1 /* step 3: an alias-domain key leads on */
+/* Inactive domains and alias domains resolve too (ownership: senders). */
+#define LOOKUP_ANY_STATE 0x2
+
+/* Where an address key leads, resolved with flags: FOUND with target
+ * filled; NOTFOUND (target->domain_ours still says whether the domain is
+ * ours); TEMPFAIL when the store cannot answer. */
 enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
-				  size_t key_len, struct lookup_target *target);
+				  size_t key_len, unsigned flags,
+				  struct lookup_target *target);
 
 #endif

@@ -96,8 +96,8 @@ static enum lookup_status lookup_catchall_target(struct lookup_req *req,
 	struct lookup_resolved res;
 	struct lookup_rec domain;
 	const char *at = memchr(target.data, '@', target.len);
-	enum lookup_status st =
-	    lookup_resolve(req, target.data, target.len, true, &res);
+	enum lookup_status st = lookup_resolve(req, target.data, target.len,
+					       LOOKUP_FOLLOW_ALIAS, &res);
 
 	if (st == LOOKUP_FOUND) {
 		st = lookup_alias_answers[res.rec.type](req, &res);
@@ -139,7 +139,8 @@ enum lookup_status lookup_aliases(struct lookup_req *req, const char *key,
 				  size_t key_len)
 {
 	struct lookup_resolved res;
-	enum lookup_status st = lookup_resolve(req, key, key_len, true, &res);
+	enum lookup_status st =
+	    lookup_resolve(req, key, key_len, LOOKUP_FOLLOW_ALIAS, &res);
 
 	/* Step 4: only when no address record exists at all, so a catch-all
 	 * never swallows a mailbox, even a disabled one. */
@@ -207,5 +208,9 @@ static lookup_answer_fn *const lookup_sender_answers[REC_TYPE_COUNT] = {
 enum lookup_status lookup_senders(struct lookup_req *req, const char *key,
 				  size_t key_len)
 {
-	return lookup_dispatch(req, key, key_len, true, lookup_sender_answers);
+	/* Ownership, whatever the active flags: a suspended domain's addresses
+	 * stay owned, or unauthenticated clients could use them. */
+	return lookup_dispatch(req, key, key_len,
+			       LOOKUP_FOLLOW_ALIAS | LOOKUP_ANY_STATE,
+			       lookup_sender_answers);
 }

@@ -131,10 +131,10 @@ enum lookup_status lookup_mailbox(struct lookup_req *req,
 				  struct lookup_rec *mailbox_r,
 				  struct lookup_rec *domain_r);
 enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
-				  size_t key_len, bool follow_alias,
+				  size_t key_len, unsigned flags,
 				  struct lookup_resolved *res);
 enum lookup_status lookup_dispatch(struct lookup_req *req, const char *key,
-				   size_t key_len, bool follow_alias,
+				   size_t key_len, unsigned flags,
 				   lookup_answer_fn *const *answers);
 
 /* ---- the maps (lookup_maps.c, lookup_aliases.c) --------------------- */

@@ -80,8 +80,7 @@ static lookup_answer_fn *const lookup_mailbox_answers[REC_TYPE_COUNT] = {
 enum lookup_status lookup_mailboxes(struct lookup_req *req, const char *key,
 				    size_t key_len)
 {
-	return lookup_dispatch(req, key, key_len, false,
-			       lookup_mailbox_answers);
+	return lookup_dispatch(req, key, key_len, 0, lookup_mailbox_answers);
 }
 
 /* ---- transport ------------------------------------------------------- */
@@ -160,6 +159,6 @@ static lookup_answer_fn *const lookup_transport_answers[REC_TYPE_COUNT] = {
 enum lookup_status lookup_transport(struct lookup_req *req, const char *key,
 				    size_t key_len)
 {
-	return lookup_dispatch(req, key, key_len, true,
+	return lookup_dispatch(req, key, key_len, LOOKUP_FOLLOW_ALIAS,
 			       lookup_transport_answers);
 }

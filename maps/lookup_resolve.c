@@ -8,18 +8,16 @@
 
 #include "names.h"
 
-static bool lookup_domain_active(const struct lookup_rec *rec)
+static bool lookup_domain_active(const struct lookup_rec *rec, bool any_state)
 {
 	return rec->type == REC_DOMAIN &&
-	       lookup_rec_bool(rec, F_DOMAIN(active));
+	       (any_state || lookup_rec_bool(rec, F_DOMAIN(active)));
 }
 
-/* Finds the active primary domain behind a domain name: FOUND with
- * *primary_r, and *target_r the primary's name when name is an active
- * alias domain (else empty). */
-enum lookup_status lookup_domain(struct lookup_req *req, struct lookup_str name,
-				 struct lookup_rec *primary_r,
-				 struct lookup_str *target_r)
+/* lookup_domain(), or with any_state whatever the active flags. */
+static enum lookup_status
+lookup_domain_as(struct lookup_req *req, struct lookup_str name, bool any_state,
+		 struct lookup_rec *primary_r, struct lookup_str *target_r)
 {
 	struct lookup_rec rec;
 	enum lookup_status st = lookup_get(req, STORE_DOMAINS, name, &rec);
@@ -29,16 +27,26 @@ enum lookup_status lookup_domain(struct lookup_req *req, struct lookup_str name,
 		return st;
 	if (rec.type == REC_DOMAIN) {
 		*primary_r = rec;
-		return lookup_domain_active(&rec) ? LOOKUP_FOUND
-						  : LOOKUP_NOTFOUND;
+		return lookup_domain_active(&rec, any_state) ? LOOKUP_FOUND
+							     : LOOKUP_NOTFOUND;
 	}
-	if (!lookup_rec_bool(&rec, F_DOMALIAS(active)))
+	if (!any_state && !lookup_rec_bool(&rec, F_DOMALIAS(active)))
 		return LOOKUP_NOTFOUND;
 	*target_r = lookup_rec_str(&rec, F_DOMALIAS(target));
 	st = lookup_get(req, STORE_DOMAINS, *target_r, primary_r);
-	if (st == LOOKUP_FOUND && !lookup_domain_active(primary_r))
+	if (st == LOOKUP_FOUND && !lookup_domain_active(primary_r, any_state))
 		return LOOKUP_NOTFOUND;
 	return st;
+}
+
+/* Finds the active primary domain behind a domain name: FOUND with
+ * *primary_r, and *target_r the primary's name when name is an active
+ * alias domain (else empty). */
+enum lookup_status lookup_domain(struct lookup_req *req, struct lookup_str name,
+				 struct lookup_rec *primary_r,
+				 struct lookup_str *target_r)
+{
+	return lookup_domain_as(req, name, false, primary_r, target_r);
 }
 
 /* The domain part of a normalised address. */
@@ -100,10 +108,11 @@ static enum lookup_status lookup_try(struct lookup_req *req,
 }
 
 /* Resolves an address key to its record. NOTFOUND with res->domain_ok
- * when the key's domain is ours and active (the catch-all may apply). With
- * follow_alias false, an alias-domain key is NOTFOUND. */
+ * when the key's domain is ours and active (the catch-all may apply).
+ * Without LOOKUP_FOLLOW_ALIAS an alias-domain key is NOTFOUND; with
+ * LOOKUP_ANY_STATE inactive domains and alias domains are resolved too. */
 enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
-				  size_t key_len, bool follow_alias,
+				  size_t key_len, unsigned flags,
 				  struct lookup_resolved *res)
 {
 	char address[NAMES_ADDRESS_MAX + 1];
@@ -119,10 +128,12 @@ enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
 	    names_address_normalize(key, key_len, address, &error) < 0)
 		return LOOKUP_NOTFOUND;
 	names_address_split(address, &local_len, &domain);
-	st = lookup_domain(req, lookup_cstr(domain), &res->primary, &target);
+	st = lookup_domain_as(req, lookup_cstr(domain),
+			      (flags & LOOKUP_ANY_STATE) != 0, &res->primary,
+			      &target);
 	if (st != LOOKUP_FOUND)
 		return st;
-	if (target.len != 0 && !follow_alias)
+	if (target.len != 0 && (flags & LOOKUP_FOLLOW_ALIAS) == 0)
 		return LOOKUP_NOTFOUND;
 	res->domain_ok = true;
 	st = lookup_try(req, address, res);
@@ -138,12 +149,11 @@ enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
 
 /* Resolves an address key and answers with the handler for its type. */
 enum lookup_status lookup_dispatch(struct lookup_req *req, const char *key,
-				   size_t key_len, bool follow_alias,
+				   size_t key_len, unsigned flags,
 				   lookup_answer_fn *const *answers)
 {
 	struct lookup_resolved res;
-	enum lookup_status st =
-	    lookup_resolve(req, key, key_len, follow_alias, &res);
+	enum lookup_status st = lookup_resolve(req, key, key_len, flags, &res);
 
 	if (st != LOOKUP_FOUND)
 		return st;

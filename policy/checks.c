@@ -83,12 +83,12 @@ const char *check_address(struct check_ctx *c, struct policy_str s)
 	return arena_strdup(c->arena, out);
 }
 
-/* Where an address leads, with the mailbox behind an extra address:
- * FOUND with *target; TEMPFAIL; NOTFOUND. */
+/* Where an address leads (lookup_address() flags), with the mailbox
+ * behind an extra address: FOUND with *target; TEMPFAIL; NOTFOUND. */
 enum lookup_status check_resolve(struct check_ctx *c, struct policy_str s,
-				 struct lookup_target *target)
+				 unsigned flags, struct lookup_target *target)
 {
-	return lookup_address(c->env->lookup, s.data, s.len, target);
+	return lookup_address(c->env->lookup, s.data, s.len, flags, target);
 }
 
 /* The mailbox an address is or belongs to: 1 with *mailbox_r, 0 when the
@@ -119,7 +119,7 @@ enum lookup_status check_recipient(struct check_ctx *c,
 
 	if (!r->resolved) {
 		r->status = check_resolve(c, c->req->attrs[POLICY_RECIPIENT],
-					  &r->target);
+					  LOOKUP_FOLLOW_ALIAS, &r->target);
 		r->mailbox_ret = 2;
 		r->resolved = true;
 	}

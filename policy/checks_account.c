@@ -84,7 +84,10 @@ int check_sasl_forced(struct check_ctx *c)
 
 	if (c->req->authenticated || c->req->attrs[POLICY_SENDER].len == 0)
 		return CHECK_NONE;
-	st = check_resolve(c, c->req->attrs[POLICY_SENDER], &target);
+	/* Owned whatever the domain's state, as in the senders map: a
+	 * suspended domain's addresses are not free to use. */
+	st = check_resolve(c, c->req->attrs[POLICY_SENDER],
+			   LOOKUP_FOLLOW_ALIAS | LOOKUP_ANY_STATE, &target);
 	if (st == LOOKUP_TEMPFAIL)
 		return CHECK_TEMPFAIL;
 	if (st != LOOKUP_FOUND)

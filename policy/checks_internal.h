@@ -55,7 +55,7 @@ int check_offer(struct check_ctx *c, const struct rec_mailbox *mailbox,
 const char *check_address(struct check_ctx *c, struct policy_str s);
 /* Where an address leads (lookup_address()). */
 enum lookup_status check_resolve(struct check_ctx *c, struct policy_str s,
-				 struct lookup_target *target);
+				 unsigned flags, struct lookup_target *target);
 /* The mailbox behind a target (itself, or an extra address's): 1, 0 when
  * there is none, -1 on failure. */
 int check_mailbox_of(struct check_ctx *c, const struct lookup_target *target,

@@ -544,7 +544,13 @@ static const struct lookup_case cases[] = {
 	{ "senders", K("ext-only@example.com"), NULL, NOTFOUND, NULL },
 	{ "senders", K("nobody@example.com"), NULL, NOTFOUND, NULL },
 	{ "senders", K("ext@remote.test"), NULL, NOTFOUND, NULL },
-	{ "senders", K("user@inactive.com"), NULL, NOTFOUND, NULL },
+	/* ownership whatever the domain's state (a suspended customer's
+	 * addresses are not free for unauthenticated senders) */
+	{ "senders", K("user@inactive.com"), NULL, FOUND, "user@inactive.com" },
+	{ "senders", K("user@alias-off.org"), NULL, FOUND, "user@example.com" },
+	{ "senders", K("user@alias-dead.org"), NULL, FOUND,
+	  "user@inactive.com" },
+	{ "senders", K("nobody@inactive.com"), NULL, NOTFOUND, NULL },
 	{ "senders", K("example.com"), NULL, NOTFOUND, NULL },
 	{ "senders", K("broken@example.com"), NULL, TEMPFAIL, "corrupt record" },
 

@@ -209,6 +209,17 @@ START_TEST(forced_sasl_and_disabled_recipients)
 	};
 
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	/* a suspended domain's addresses are still not free to use */
+	ok("domain set example.com active=no");
+	static const struct decision_case suspended[] = {
+	    {RCPT_ANON("forced@example.com", "x@gmail.com"),
+	     "REJECT 5.7.1 Authentication required to send as "
+	     "forced@example.com"},
+	    {RCPT_ANON("forced@alias.org", "x@gmail.com"),
+	     "REJECT 5.7.1 Authentication required to send as "
+	     "forced@alias.org"},
+	};
+	run_cases(suspended, sizeof(suspended) / sizeof(suspended[0]));
 }
 END_TEST
 
