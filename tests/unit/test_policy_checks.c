@@ -57,6 +57,9 @@ static void setup(void)
 	ok("alias add denyonly@example.com targets=user@example.com "
 	   "send_rules=deny:domain:spam.test");
 	ok("alias add open@example.com targets=user@example.com");
+	ok("mailbox add bad@example.com offer=acme/basic extra=bad@quiet.com");
+	ok("alias add membersonly@example.com targets=user@example.com "
+	   "send_rules=allow:members");
 	memset(&settings, 0, sizeof(settings));
 	settings.greylisting = true;
 	settings.failure_accounts = CONFIG_FAIL_DEFER;
@@ -257,6 +260,23 @@ START_TEST(send_rights_of_lists)
 	     "REJECT 5.7.1 x@spam.test may not send to the list "
 	     "denyonly@example.com"},
 	    {RCPT_ANON("x@spam.test", "open@example.com"), "DUNNO"},
+	    /* a sender is judged as its mailbox too: extension, alias
+	     * domain, extra address */
+	    {RCPT_ANON("bad+x@example.com", "staff@example.com"),
+	     "REJECT 5.7.1 bad+x@example.com may not send to the list "
+	     "staff@example.com"},
+	    {RCPT_ANON("bad@alias.org", "staff@example.com"),
+	     "REJECT 5.7.1 bad@alias.org may not send to the list "
+	     "staff@example.com"},
+	    {RCPT_ANON("bad@quiet.com", "staff@example.com"),
+	     "REJECT 5.7.1 bad@quiet.com may not send to the list "
+	     "staff@example.com"},
+	    {RCPT_ANON("user+x@example.com", "membersonly@example.com"),
+	     "DUNNO"},
+	    {RCPT_ANON("user@alias.org", "membersonly@example.com"), "DUNNO"},
+	    {RCPT_ANON("x@gmail.com", "membersonly@example.com"),
+	     "REJECT 5.7.1 x@gmail.com may not send to the list "
+	     "membersonly@example.com"},
 	};
 
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
