@@ -45,20 +45,28 @@ static bool check_whitelisted_name(const struct config_policy *settings,
 	return false;
 }
 
+/* Is the recipient, as written or as the address it resolves to
+ * (user+tag@, user@alias.org), or its domain, whitelisted? */
 static bool check_whitelisted_recipient(struct check_ctx *c)
 {
 	const struct config_policy *settings = c->env->settings;
-	const char *recipient, *domain;
+	const struct lookup_target *target;
+	const char *names[2] = {"", ""};
 
 	if (settings->whitelist_recipient_count == 0)
 		return false; /* spares normalising the address */
-	recipient = check_address(c, c->req->attrs[POLICY_RECIPIENT]);
-	domain = strrchr(recipient, '@');
-	for (size_t i = 0; i < settings->whitelist_recipient_count; i++) {
-		const char *entry = settings->whitelist_recipients[i];
-		if (strcmp(entry, recipient) == 0 ||
-		    (domain != NULL && strcmp(entry, domain + 1) == 0))
-			return true;
+	names[0] = check_address(c, c->req->attrs[POLICY_RECIPIENT]);
+	if (check_recipient(c, &target) == LOOKUP_FOUND)
+		names[1] = target->address;
+	for (size_t n = 0; n < 2; n++) {
+		const char *domain = strrchr(names[n], '@');
+		for (size_t i = 0; i < settings->whitelist_recipient_count;
+		     i++) {
+			const char *entry = settings->whitelist_recipients[i];
+			if (strcmp(entry, names[n]) == 0 ||
+			    (domain != NULL && strcmp(entry, domain + 1) == 0))
+				return true;
+		}
 	}
 	return false;
 }

@@ -317,6 +317,13 @@ START_TEST(when_greylisting_applies)
 	settings.whitelist_recipient_count = 1;
 	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "user@example.com")),
 			 "DUNNO");
+	/* an address entry covers the addresses that lead to it */
+	char user[] = "user@example.com";
+	recipients[0] = user;
+	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "user+x@example.com")),
+			 "DUNNO");
+	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "User@alias.org")),
+			 "DUNNO");
 	settings.whitelist_recipient_count = 0;
 	settings.greylisting = false;
 	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "user@example.com")),
