@@ -148,6 +148,33 @@ static int mailbox_check_autoreply(struct op *op,
 	return 0;
 }
 
+/* Is this forward target the mailbox itself: its address, or the same
+ * local part in an alias domain of its domain? (cleanup would stop at
+ * that self-mapping, and an alias-domain address is never delivered.)
+ * 1, 0, or -1 on a store failure. */
+static int mailbox_forward_is_self(struct op *op,
+				   const struct rec_mailbox *mailbox,
+				   const char *target)
+{
+	size_t local, own_local;
+	const char *domain, *own_domain;
+	const struct kind *other;
+	struct rec_domain_alias *alias;
+	int ret;
+
+	names_address_split(target, &local, &domain);
+	names_address_split(mailbox->address, &own_local, &own_domain);
+	if (local != own_local || memcmp(target, mailbox->address, local) != 0)
+		return 0;
+	if (strcmp(domain, own_domain) == 0)
+		return 1;
+	ret = object_find(op, &kind_domain_alias, domain, (void **)&alias,
+			  &other);
+	if (ret <= 0)
+		return ret;
+	return strcmp(alias->target, own_domain) == 0;
+}
+
 /* The aliases answer of a forwarding mailbox is its targets, after its
  * own address when it keeps a copy; that address may carry the extension
  * asked for (an address of at most NAMES_ADDRESS_LIMIT bytes). The whole
@@ -158,12 +185,18 @@ static int mailbox_check_forward(struct op *op,
 	const struct strlist *forward = &mailbox->forward;
 	size_t total = 0;
 
-	if (strlist_has(forward, mailbox->address))
-		return op_fail(op, CTL_INPUT,
-			       "forward: a mailbox cannot forward to itself "
-			       "(use forward_keep_copy)");
-	for (size_t i = 0; i < forward->count; i++)
+	for (size_t i = 0; i < forward->count; i++) {
+		int self =
+		    mailbox_forward_is_self(op, mailbox, forward->items[i]);
+		if (self < 0)
+			return -1;
+		if (self > 0)
+			return op_fail(op, CTL_INPUT,
+				       "forward: %s is this mailbox itself "
+				       "(use forward_keep_copy)",
+				       forward->items[i]);
 		total += strlen(forward->items[i]) + (i > 0);
+	}
 	if (forward->count != 0 && mailbox->forward_keep_copy)
 		total += NAMES_ADDRESS_LIMIT + 1;
 	if (total > LOOKUP_DATA_MAX)

@@ -382,6 +382,25 @@ START_TEST(lists_never_empty)
 }
 END_TEST
 
+/* A mailbox cannot forward to itself, nor to its own address in an alias
+ * domain of its domain (cleanup stops there and the mail bounces). */
+START_TEST(forward_not_to_itself)
+{
+	ck_assert_int_eq(tu_run(t, "mailbox add a@example.com offer=acme/basic "
+				   "forward=a@example.com"),
+			 1);
+	ck_assert_ptr_nonnull(strstr(t->err, "forward: a@example.com is this "
+					     "mailbox itself"));
+	ck_assert_int_eq(tu_run(t, "mailbox add a@example.com offer=acme/basic "
+				   "forward=x@gmail.com,A@example.org"),
+			 1);
+	ck_assert_ptr_nonnull(strstr(t->err, "forward: a@example.org is this "
+					     "mailbox itself"));
+	ok("mailbox add a@example.com offer=acme/basic "
+	   "forward=b@example.org,a@gmail.com");
+}
+END_TEST
+
 START_TEST(query_answers_like_the_daemon)
 {
 	ok("mailbox add user@example.com offer=acme/basic");
@@ -422,6 +441,7 @@ int main(void)
 	tcase_add_test(tc, forward_fits_the_answer);
 	tcase_add_test(tc, domain_customer_change);
 	tcase_add_test(tc, lists_never_empty);
+	tcase_add_test(tc, forward_not_to_itself);
 	tcase_add_test(tc, password_from_stdin_only);
 	tcase_add_test(tc, exit_codes_and_messages);
 	tcase_add_test(tc, list_fields_add_remove);
