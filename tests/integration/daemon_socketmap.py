@@ -179,6 +179,30 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def spawn(preexec_fn=None):
+    """A daemon of the test's own on the same configuration and log."""
+    with open(LOG, "a") as log:
+        return subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
+                                stdout=log, stderr=log, preexec_fn=preexec_fn)
+
+
+def wait_ready():
+    for _ in range(100):
+        try:
+            connect().close()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def hup_blocked(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("SigBlk:"):
@@ -190,31 +214,20 @@ def test_hup_during_start():
     """A SIGHUP while mailmapd starts (systemctl reload right after start)
     waits for its handler: the daemon lives and reloads once ready."""
     before = len(open(LOG).read())
-    with open(LOG, "a") as log:
-        proc = subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
-                                stdout=log, stderr=log)
+    proc = spawn()
     try:
         deadline = time.monotonic() + 5
         while not hup_blocked(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.0005)
         proc.send_signal(signal.SIGHUP)
-        for _ in range(100):
-            try:
-                connect().close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_ready()
         time.sleep(0.3)
         check(proc.poll() is None, "a SIGHUP during start-up does not kill mailmapd")
         check("configuration reloaded" in open(LOG).read()[before:],
               "and is applied once it is ready")
         check(ask(b"domains example.com") == b"OK example.com", "it answers")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def test_stale_socket():
@@ -233,17 +246,9 @@ def test_out_of_descriptors():
     """Clients queued while mailmapd has no descriptor left: it waits
     instead of spinning on accept(), and serves again once it has some.
     A daemon of its own, started with a hard limit of 64 descriptors."""
-    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))  # noqa: E731
-    with open(LOG, "a") as log:
-        proc = subprocess.Popen([MAILMAPD, "--config", CONF, "--foreground"],
-                                stdout=log, stderr=log, preexec_fn=limit)
+    proc = spawn(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
     try:
-        for _ in range(100):
-            try:
-                connect().close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_ready()
         conns = [connect() for _ in range(80)]
         time.sleep(0.3)
         t0 = cpu_seconds(proc.pid)
@@ -258,11 +263,7 @@ def test_out_of_descriptors():
         check(ask(b"domains example.com") == b"OK example.com",
               "answered again once descriptors are free")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def test_second_instance(proc):
