@@ -119,7 +119,7 @@ aliases example.com -
 aliases example.org -
 aliases * -
 aliases eva@bücher.example eva@xn--bcher-kva.example
-# senders: who may send as an address
+# senders: who may send as an address (whatever the enabled and active flags)
 senders jane.doe@example.com jane.doe@example.com
 senders Jane.Doe@Example.COM jane.doe@example.com
 senders jane.doe+tag@example.com jane.doe@example.com
@@ -131,7 +131,9 @@ senders all@example.com fwd@example.com,bob@nocatch.example,jane.doe@example.com
 senders ext@example.com -
 senders nobody@example.com -
 senders partner@example.net -
-senders carl@closed.example -
+senders carl@closed.example carl@closed.example
+senders carl@to-closed.example carl@closed.example
+senders nobody@closed.example -
 senders example.com -
 # transport: a mailbox's server, else its domain's; else not found
 transport jane.doe@example.com lmtp:inet:127.0.0.1:2424
