@@ -61,9 +61,10 @@ struct conn {
 	struct event *lifetime;
 	struct conn_buf in;
 	struct conn_buf out;
-	bool closing; /* flush the output, then close */
-	bool reading; /* read_ev is armed */
-	bool writing; /* write_ev is armed */
+	bool closing;	/* flush the output, then close */
+	bool peer_done; /* the client sent EOF: answer what came, then close */
+	bool reading;	/* read_ev is armed */
+	bool writing;	/* write_ev is armed */
 	char peer[64];
 	struct conn *prev, *next; /* the worker's connections */
 	_Alignas(max_align_t) unsigned char state[]; /* proto->state_size */
@@ -291,8 +292,26 @@ static bool conn_read(struct conn *conn)
 		return true;
 	log_debug("conn %llu: %s", (unsigned long long)conn->id,
 		  n == 0 ? "closed by the client" : strerror(errno));
+	if (n == 0) {
+		/* Half-closed, maybe: the requests that came before the EOF
+		 * are still answered (conn_finish_if_peer_done()). */
+		conn->peer_done = true;
+		conn_set_reading(conn, false);
+		return true;
+	}
 	conn_free(conn);
 	return false;
+}
+
+/* After the client's EOF, once every request that came is answered
+ * (nothing waits for the output to drain): close after the flush. */
+static void conn_finish_if_peer_done(struct conn *conn)
+{
+	const struct config *config = snapshot_config(conn->snapshot);
+
+	if (conn->peer_done && !conn->closing &&
+	    conn_buf_pending(&conn->out) <= config->max_output)
+		conn_close_after_flush(conn);
 }
 
 static void conn_on_read(evutil_socket_t fd, short what, void *arg)
@@ -305,6 +324,7 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	conn_touch(conn);
 	conn_process(conn);
+	conn_finish_if_peer_done(conn);
 	conn_flush(conn);
 }
 
@@ -321,9 +341,10 @@ static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 	 * (first the rest of a request answered in parts). A client taking
 	 * a long answer is not idle. */
 	conn_set_writing(conn, false);
-	conn_set_reading(conn, true);
+	conn_set_reading(conn, !conn->peer_done);
 	conn_touch(conn);
 	conn_process(conn);
+	conn_finish_if_peer_done(conn);
 	conn_flush(conn);
 }
 

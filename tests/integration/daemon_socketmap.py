@@ -122,6 +122,27 @@ def test_framing():
         s.close()
 
 
+def test_half_close():
+    """A client that sends its requests and then half-closes (shutdown
+    SHUT_WR) still gets every reply, even those still queued when the EOF
+    came (more than the socket buffer holds: the client reads only after
+    it has sent everything)."""
+    n = 60000
+    s = connect()
+    s.sendall(netstring(b"mailboxes nobody@example.com") * n)
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    s.settimeout(10)
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    one = netstring(b"NOTFOUND ")
+    check(data == one * n, f"half-closed client: {data.count(one)} replies of {n}")
+
+
 def test_clients():
     half = connect()
     half.sendall(b"26:mailboxes user@exa")
@@ -327,6 +348,7 @@ def main():
     try:
         test_answers()
         test_framing()
+        test_half_close()
         test_clients()
         test_many_idle(proc)
         test_second_instance(proc)
