@@ -95,7 +95,7 @@ static enum lookup_status lookup_catchall_target(struct lookup_req *req,
 	struct lookup_buf answer = req->out; /* only the verdict counts */
 	struct lookup_resolved res;
 	struct lookup_rec domain;
-	const char *at = memchr(target.data, '@', target.len);
+	struct lookup_str name;
 	enum lookup_status st = lookup_resolve(req, target.data, target.len,
 					       LOOKUP_FOLLOW_ALIAS, &res);
 
@@ -104,16 +104,15 @@ static enum lookup_status lookup_catchall_target(struct lookup_req *req,
 		req->out = answer;
 		return st;
 	}
-	if (st != LOOKUP_NOTFOUND || res.domain_ok || at == NULL)
+	name = lookup_domain_of(target);
+	if (st != LOOKUP_NOTFOUND || res.domain_ok || name.len == 0)
 		return st;
-	st =
-	    lookup_get(req, STORE_DOMAINS,
-		       (struct lookup_str){
-			   at + 1, (size_t)(target.data + target.len - at - 1)},
-		       &domain);
-	return st == LOOKUP_NOTFOUND ? LOOKUP_FOUND /* not ours */
-	       : st == LOOKUP_FOUND  ? LOOKUP_NOTFOUND
-				     : st;
+	/* Not found, and not in an active domain of ours: is the domain
+	 * ours all the same (inactive)? Then nothing takes the mail. */
+	st = lookup_get(req, STORE_DOMAINS, name, &domain);
+	if (st == LOOKUP_TEMPFAIL)
+		return st;
+	return st == LOOKUP_FOUND ? LOOKUP_NOTFOUND : LOOKUP_FOUND;
 }
 
 /* The domain's catch-all, when its target would take the mail: else

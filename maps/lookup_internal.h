@@ -126,6 +126,8 @@ struct lookup_str lookup_cstr(const char *s);
 enum lookup_status lookup_domain(struct lookup_req *req, struct lookup_str name,
 				 struct lookup_rec *primary_r,
 				 struct lookup_str *target_r);
+/* The domain part of a normalised address ("" without an @). */
+struct lookup_str lookup_domain_of(struct lookup_str address);
 enum lookup_status lookup_mailbox(struct lookup_req *req,
 				  struct lookup_str address,
 				  struct lookup_rec *mailbox_r,

@@ -49,8 +49,7 @@ enum lookup_status lookup_domain(struct lookup_req *req, struct lookup_str name,
 	return lookup_domain_as(req, name, false, primary_r, target_r);
 }
 
-/* The domain part of a normalised address. */
-static struct lookup_str lookup_domain_of(struct lookup_str address)
+struct lookup_str lookup_domain_of(struct lookup_str address)
 {
 	for (size_t i = address.len; i > 0; i--) {
 		if (address.data[i - 1] == '@')

@@ -104,10 +104,10 @@ static int greylist_sweep_body(struct store_txn *txn, void *context)
 			break;
 		after = &from_start;
 	}
-	if (range < GREYLIST_SWEEP_RANGES && ctx->out.after.len == 0)
-		ctx->out.next = range; /* stopped at a range boundary */
-	else if (range == GREYLIST_SWEEP_RANGES)
-		ctx->out.next = GREYLIST_SWEEP_RANGES;
+	/* Stopped at a range boundary, or at the end (RANGES): else in a
+	 * range, and greylist_sweep_range() set where. */
+	if (ctx->out.after.len == 0)
+		ctx->out.next = range;
 	for (size_t i = 0; i < n; i++)
 		store_del(txn, STORE_GREYLIST, ctx->keys[i].data,
 			  ctx->keys[i].len, NULL);
