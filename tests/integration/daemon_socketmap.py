@@ -24,8 +24,9 @@ def ctl(*args):
     return D.ctl(*args)
 
 
-def write_config(maps='', idle="3s", max_conn=1010, level="info", mode="0666"):
-    D.write_config(f'''store: {{ dir = "{STORE}"; }};
+def write_config(maps='', idle="3s", max_conn=1010, level="info", mode="0666",
+                 store=""):
+    D.write_config(f'''store: {{ dir = "{STORE}"; {store} }};
 daemon: {{ user = "{D.user()}"; workers = 2; idle_timeout = "{idle}";
   max_request = "{MAX_REQUEST}"; log_level = "{level}"; }};
 listeners = (
@@ -321,6 +322,12 @@ def test_reload(proc):
     check("the listeners changed (protocol, path, address, owner, group or mode)"
           in open(LOG).read(), "a new socket mode asks for a restart")
     check(oct(os.stat(SOCK).st_mode & 0o777) == "0o666", "the socket keeps its mode")
+    # so is the state store's sync timer
+    write_config(store='state_sync = "10s";')
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check("store.state_sync or policy.sweep_interval changed (restart mailmapd)"
+          in open(LOG).read(), "a new store.state_sync asks for a restart")
     write_config()
 
 
