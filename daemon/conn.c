@@ -307,10 +307,10 @@ static bool conn_read(struct conn *conn)
  * (nothing waits for the output to drain): close after the flush. */
 static void conn_finish_if_peer_done(struct conn *conn)
 {
-	const struct config *config = snapshot_config(conn->snapshot);
-
-	if (conn->peer_done && !conn->closing &&
-	    conn_buf_pending(&conn->out) <= config->max_output)
+	if (!conn->peer_done || conn->closing) /* every request but these */
+		return;
+	if (conn_buf_pending(&conn->out) <=
+	    snapshot_config(conn->snapshot)->max_output)
 		conn_close_after_flush(conn);
 }
 
