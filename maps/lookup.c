@@ -30,10 +30,17 @@
  *   reject it with 550 at RCPT time.
  * - aliases, disabled alias or list, extra address of a disabled mailbox:
  *   NOTFOUND, no catch-all (the address exists).
- * - aliases, catch-all whose target this map would not answer (an address
- *   of ours that is gone or disabled, or in an inactive domain of ours):
- *   NOTFOUND, so smtpd rejects at RCPT instead of accepting mail that
- *   would bounce or land in a disabled mailbox.
+ * - aliases names only targets that take mail now (lookup_reach.c): a
+ *   list's targets, a mailbox's forwards and a catch-all are each judged
+ *   by following the answers this map gives them; a disabled mailbox or
+ *   list, an address in an inactive domain of ours, one of ours with no
+ *   record, a list left with nothing and anything leading back into a
+ *   loop are left out. A list or catch-all left with nothing is NOTFOUND
+ *   (smtpd rejects at RCPT); a mailbox whose forwards all take nothing
+ *   keeps the mail. So no recipient smtpd accepts bounces after the
+ *   queue (docs/delivery.md).
+ * - aliases, targets are never rescued by their domain's catch-all: a
+ *   target with no record is left out (mailmapctl refuses to write one).
  * - aliases reached through the extension or the alias domain answer about
  *   the resolved address, with the extension put back on the mailbox
  *   (user+tag@alias.org -> user+tag@example.com), as Postfix's
@@ -159,7 +166,7 @@ enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
 				  size_t key_len, unsigned flags,
 				  struct lookup_target *target)
 {
-	struct lookup_req req = {ctx, {0}, NULL};
+	struct lookup_req req = {.ctx = ctx};
 	struct lookup_resolved res;
 	enum lookup_status st = lookup_resolve(&req, key, key_len, flags, &res);
 

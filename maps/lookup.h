@@ -72,6 +72,28 @@ void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
 		      size_t map_len, const char *key, size_t key_len,
 		      struct lookup_answer *answer);
 
+/* Where mail to an address ends up now (the delivery rule: lists,
+ * forwards and catch-alls name only targets that take mail). */
+enum lookup_reach {
+	LOOKUP_REACH_RECEIVES, /* ours, and reaches a mailbox (or elsewhere) */
+	LOOKUP_REACH_EXTERNAL, /* not in our domains: relayed */
+	LOOKUP_REACH_DISABLED, /* a disabled mailbox, alias or list */
+	LOOKUP_REACH_INACTIVE, /* in an inactive domain or alias domain */
+	LOOKUP_REACH_MISSING,  /* no such address (and no catch-all takes it) */
+	LOOKUP_REACH_NOTHING,  /* an alias or list whose targets take nothing */
+	LOOKUP_REACH_LOOP,     /* leads back to itself */
+};
+
+/* Where mail to address goes (as a target of a list or forward): FOUND
+ * with *reach_r, or TEMPFAIL. */
+enum lookup_status lookup_reach(const struct lookup_ctx *ctx,
+				const char *address, size_t len,
+				enum lookup_reach *reach_r);
+/* "receives", "disabled", "inactive domain"... */
+const char *lookup_reach_name(enum lookup_reach reach);
+/* RECEIVES or EXTERNAL: mail to it is delivered. */
+bool lookup_reach_takes_mail(enum lookup_reach reach);
+
 /* Where an address leads for the policy checks: the same resolution as
  * the maps (exact, without extension, alias domain; no catch-all). */
 struct lookup_target {

@@ -27,16 +27,19 @@ static void lookup_item_extended(struct lookup_req *req,
 	lookup_item(&req->out, (struct lookup_str){buf, address.len + ext});
 }
 
-/* A mailbox: itself, plus its forwarding targets; itself only when a copy
- * is kept or nothing is forwarded. No auto-reply address yet. */
+/* A mailbox: itself, plus the forwarding targets that take mail; itself
+ * only when a copy is kept, or nothing is forwarded, or no target takes
+ * mail (then the mailbox keeps it rather than bounce it). */
 static enum lookup_status
 lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 {
 	const struct field_desc *forward = F_MAILBOX(forward);
 	struct lookup_str target;
 	struct lookup_iter it;
-	bool keep;
+	enum lookup_reach reach;
+	bool keep, forwarded = false, taken;
 
+	req->why = LOOKUP_REACH_DISABLED;
 	if (!lookup_rec_bool(&res->rec, F_MAILBOX(enabled)))
 		return LOOKUP_NOTFOUND;
 	lookup_iter_init(&it, &res->rec, forward);
@@ -45,38 +48,62 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	if (keep)
 		lookup_item_extended(req, lookup_cstr(res->address),
 				     res->extension);
+	if (keep && req->probe)
+		return LOOKUP_FOUND; /* takes mail whatever it forwards */
 	lookup_iter_init(&it, &res->rec, forward);
-	while (lookup_iter_next(&it, &target))
-		lookup_item(&req->out, target);
+	while (lookup_iter_next(&it, &target)) {
+		if (lookup_judge(req, target, &taken, &reach) != LOOKUP_FOUND)
+			return LOOKUP_TEMPFAIL;
+		if (taken)
+			lookup_item(&req->out, target);
+		forwarded = forwarded || taken;
+	}
+	if (!keep && !forwarded)
+		lookup_item_extended(req, lookup_cstr(res->address),
+				     res->extension);
 	return LOOKUP_FOUND;
 }
 
-/* An extra address: its mailbox, when that one receives mail. */
+/* An extra address: its mailbox, when that one takes mail. */
 static enum lookup_status lookup_alias_extra(struct lookup_req *req,
 					     const struct lookup_resolved *res)
 {
 	struct lookup_str owner = lookup_rec_str(&res->rec, F_EXTRA(mailbox));
-	struct lookup_rec mailbox, domain;
-	enum lookup_status st = lookup_mailbox(req, owner, &mailbox, &domain);
+	enum lookup_reach reach;
+	bool taken;
 
-	if (st == LOOKUP_FOUND)
-		lookup_item_extended(req, owner, res->extension);
-	return st;
+	if (lookup_judge(req, owner, &taken, &reach) != LOOKUP_FOUND)
+		return LOOKUP_TEMPFAIL;
+	req->why = reach;
+	if (!taken)
+		return LOOKUP_NOTFOUND;
+	lookup_item_extended(req, owner, res->extension);
+	return LOOKUP_FOUND;
 }
 
-/* An enabled alias or list: its targets (cleanup expands nested lists). */
+/* An enabled alias or list: its targets that take mail (cleanup expands
+ * nested lists); NOTFOUND when none does. */
 static enum lookup_status lookup_alias_list(struct lookup_req *req,
 					    const struct lookup_resolved *res)
 {
 	struct lookup_str target;
 	struct lookup_iter it;
+	enum lookup_reach reach;
+	size_t before = req->out.len;
+	bool taken;
 
+	req->why = LOOKUP_REACH_DISABLED;
 	if (!lookup_rec_bool(&res->rec, F_ALIAS(enabled)))
 		return LOOKUP_NOTFOUND;
 	lookup_iter_init(&it, &res->rec, F_ALIAS(targets));
-	while (lookup_iter_next(&it, &target))
-		lookup_item(&req->out, target);
-	return LOOKUP_FOUND;
+	while (lookup_iter_next(&it, &target)) {
+		if (lookup_judge(req, target, &taken, &reach) != LOOKUP_FOUND)
+			return LOOKUP_TEMPFAIL;
+		if (taken)
+			lookup_item(&req->out, target);
+	}
+	req->why = LOOKUP_REACH_NOTHING;
+	return req->out.len != before ? LOOKUP_FOUND : LOOKUP_NOTFOUND;
 }
 
 static lookup_answer_fn *const lookup_alias_answers[REC_TYPE_COUNT] = {
@@ -85,53 +112,10 @@ static lookup_answer_fn *const lookup_alias_answers[REC_TYPE_COUNT] = {
     [REC_ALIAS] = lookup_alias_list,
 };
 
-/* Would the aliases map deliver to the catch-all's target? One in our
- * domains must be an address this map answers (an enabled mailbox, list
- * or extra address of an enabled mailbox), and one in a domain of ours
- * that is inactive is not; anything else is elsewhere: FOUND. */
-static enum lookup_status lookup_catchall_target(struct lookup_req *req,
-						 struct lookup_str target)
+enum lookup_status lookup_alias_dispatch(struct lookup_req *req,
+					 const struct lookup_resolved *res)
 {
-	struct lookup_buf answer = req->out; /* only the verdict counts */
-	struct lookup_resolved res;
-	struct lookup_rec domain;
-	struct lookup_str name;
-	enum lookup_status st = lookup_resolve(req, target.data, target.len,
-					       LOOKUP_FOLLOW_ALIAS, &res);
-
-	if (st == LOOKUP_FOUND) {
-		st = lookup_alias_answers[res.rec.type](req, &res);
-		req->out = answer;
-		return st;
-	}
-	name = lookup_domain_of(target);
-	if (st != LOOKUP_NOTFOUND || res.domain_ok || name.len == 0)
-		return st;
-	/* Not found, and not in an active domain of ours: is the domain
-	 * ours all the same (inactive)? Then nothing takes the mail. */
-	st = lookup_get(req, STORE_DOMAINS, name, &domain);
-	if (st == LOOKUP_TEMPFAIL)
-		return st;
-	return st == LOOKUP_FOUND ? LOOKUP_NOTFOUND : LOOKUP_FOUND;
-}
-
-/* The domain's catch-all, when its target would take the mail: else
- * NOTFOUND, and smtpd rejects the recipient at RCPT instead of accepting
- * mail that would bounce, or land in a disabled mailbox. */
-static enum lookup_status lookup_catchall(struct lookup_req *req,
-					  const struct lookup_rec *domain)
-{
-	struct lookup_str target = lookup_rec_str(domain, F_DOMAIN(catchall));
-	enum lookup_status st;
-
-	if (target.len == 0 ||
-	    !lookup_rec_bool(domain, F_DOMAIN(catchall_enabled)))
-		return LOOKUP_NOTFOUND;
-	st = lookup_catchall_target(req, target);
-	if (st != LOOKUP_FOUND)
-		return st;
-	lookup_item(&req->out, target);
-	return LOOKUP_FOUND;
+	return lookup_alias_answers[res->rec.type](req, res);
 }
 
 enum lookup_status lookup_aliases(struct lookup_req *req, const char *key,
@@ -144,10 +128,10 @@ enum lookup_status lookup_aliases(struct lookup_req *req, const char *key,
 	/* Step 4: only when no address record exists at all, so a catch-all
 	 * never swallows a mailbox, even a disabled one. */
 	if (st == LOOKUP_NOTFOUND && res.domain_ok)
-		return lookup_catchall(req, &res.primary);
+		return lookup_catchall(req, &res);
 	if (st != LOOKUP_FOUND)
 		return st;
-	return lookup_alias_answers[res.rec.type](req, &res);
+	return lookup_visit(req, &res);
 }
 
 /* ---- senders --------------------------------------------------------- */

@@ -36,6 +36,10 @@ void lookup_put(struct lookup_buf *buf, const char *s, size_t len)
 		buf->too_long = true;
 		return;
 	}
+	if (buf->count_only) {
+		buf->len += len;
+		return;
+	}
 	if (buf->len + len + 1 > buf->cap)
 		lookup_buf_grow(buf, buf->len + len + 1);
 	memcpy(buf->data + buf->len, s, len);

@@ -11,6 +11,8 @@
  *   lookup_maps.c      the maps domains, alias_domains, mailboxes,
  *                      transport
  *   lookup_aliases.c   the maps aliases and senders
+ *   lookup_reach.c     where mail to a target ends up (lists, forwards,
+ *                      catch-alls name only targets that take mail)
  *   lookup.c           the map table and the entry points
  */
 #ifndef MAILMAP_LOOKUP_INTERNAL_H
@@ -58,6 +60,17 @@ struct lookup_buf {
 	size_t len;
 	size_t cap;
 	bool too_long;
+	bool count_only; /* only len counts: nothing is copied */
+};
+
+/* Addresses being followed through their answers (lookup_reach.c). */
+#define LOOKUP_NEST_MAX 64
+/* Targets judged for one answer; more is TEMPFAIL. */
+#define LOOKUP_VISITS_MAX 100000
+
+struct lookup_path {
+	const char *address;
+	bool self; /* maps to itself: cleanup stops when it comes back */
 };
 
 /* One request: its context, its answer and why it failed. */
@@ -65,6 +78,14 @@ struct lookup_req {
 	const struct lookup_ctx *ctx;
 	struct lookup_buf out;
 	const char *reason;
+	/* Following aliases (lookup_reach.c). */
+	struct lookup_path path[LOOKUP_NEST_MAX];
+	unsigned depth;
+	unsigned visits;
+	bool probe;	       /* judging a target: whether it takes mail */
+	bool loop;	       /* a loop was met under the target judged */
+	enum lookup_reach why; /* NOTFOUND from a handler: why */
+	const char *loop_text; /* the first loop met, "a -> b -> a" */
 };
 
 /* Where an address key led (resolution steps 1-3). */
@@ -139,7 +160,30 @@ enum lookup_status lookup_dispatch(struct lookup_req *req, const char *key,
 				   size_t key_len, unsigned flags,
 				   lookup_answer_fn *const *answers);
 
+/* ---- lookup_reach.c: where mail to a target ends up ----------------- */
+
+/* Judges one target of a list, forward or catch-all: *keep_r when mail to
+ * it ends in at least one recipient that takes mail now (and no loop was
+ * met on the way), *reach_r says where or why not. FOUND once judged;
+ * TEMPFAIL when the store cannot answer or a limit is passed. */
+enum lookup_status lookup_judge(struct lookup_req *req,
+				struct lookup_str target, bool *keep_r,
+				enum lookup_reach *reach_r);
+/* Answers for a resolved record (its aliases handler) with it on the
+ * path; a loop is NOTFOUND with req->why LOOKUP_REACH_LOOP. */
+enum lookup_status lookup_visit(struct lookup_req *req,
+				const struct lookup_resolved *res);
+/* The catch-all of res->primary for a missing address: FOUND with its
+ * target appended when that takes mail, else NOTFOUND. Only for the key
+ * asked: targets are never rescued by a catch-all. */
+enum lookup_status lookup_catchall(struct lookup_req *req,
+				   const struct lookup_resolved *res);
+
 /* ---- the maps (lookup_maps.c, lookup_aliases.c) --------------------- */
+
+/* The aliases handler for the type of a resolved record. */
+enum lookup_status lookup_alias_dispatch(struct lookup_req *req,
+					 const struct lookup_resolved *res);
 
 lookup_map_fn lookup_domains, lookup_alias_domains, lookup_mailboxes,
     lookup_transport, lookup_aliases, lookup_senders;

@@ -107,7 +107,8 @@ static enum lookup_status lookup_try(struct lookup_req *req,
 }
 
 /* Resolves an address key to its record. NOTFOUND with res->domain_ok
- * when the key's domain is ours and active (the catch-all may apply).
+ * when the key's domain is ours and active (the catch-all may apply), and
+ * res->address the normalised key.
  * Without LOOKUP_FOLLOW_ALIAS an alias-domain key is NOTFOUND; with
  * LOOKUP_ANY_STATE inactive domains and alias domains are resolved too. */
 enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
@@ -121,11 +122,13 @@ enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
 	enum lookup_status st;
 
 	res->domain_ok = false;
+	res->address[0] = '\0';
 	/* Bare domains (virtual_alias_domains = $virtual_alias_maps), "*"
 	 * and anything that is not an address are not found. */
 	if (memchr(key, '@', key_len) == NULL ||
 	    names_address_normalize(key, key_len, address, &error) < 0)
 		return LOOKUP_NOTFOUND;
+	strcpy(res->address, address); /* the key, until a record is found */
 	names_address_split(address, &local_len, &domain);
 	st = lookup_domain_as(req, lookup_cstr(domain),
 			      (flags & LOOKUP_ANY_STATE) != 0, &res->primary,
