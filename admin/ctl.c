@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "delivery.h"
 #include "password.h"
 #include "usage.h"
 
@@ -14,7 +15,9 @@ struct ctl_run {
 	struct arena arena;
 	struct arena keep;
 	struct strvec notes;
+	struct strvec warnings;
 	struct strvec purges;
+	struct delivery_log delivery;
 	ctl_body_fn *body;
 	void *context;
 };
@@ -26,12 +29,17 @@ static void ctl_op_init(struct ctl_run *run, struct store_txn *txn)
 	arena_reset(&run->arena);
 	arena_reset(&run->keep);
 	memset(&run->notes, 0, sizeof(run->notes));
+	memset(&run->warnings, 0, sizeof(run->warnings));
+	memset(&run->delivery, 0, sizeof(run->delivery));
 	memset(&run->purges, 0, sizeof(run->purges));
 	memset(op, 0, sizeof(*op));
 	op->txn = txn;
 	op->arena = &run->arena;
 	op->keep = &run->keep;
 	op->notes = &run->notes;
+	op->warnings = &run->warnings;
+	op->delivery = &run->delivery;
+	op->delimiters = run->ctl->config->recipient_delimiter;
 	op->purges = &run->purges;
 	op->state_dir = run->ctl->state_dir;
 	op->fenv.arena = &run->arena;
@@ -49,7 +57,12 @@ static int ctl_write_body(struct store_txn *txn, void *context)
 	struct ctl_run *run = context;
 
 	ctl_op_init(run, txn);
-	return run->body(&run->op, run->context);
+	if (run->ctl->state_store)
+		return run->body(&run->op, run->context);
+	if (delivery_index_targets(&run->op) < 0 ||
+	    run->body(&run->op, run->context) < 0)
+		return -1;
+	return delivery_check(&run->op);
 }
 
 static void ctl_run_init(struct ctl_run *run, struct ctl *ctl,
@@ -83,6 +96,9 @@ int ctl_write(struct ctl *ctl, ctl_body_fn *body, void *context)
 	if (ret == STORE_OK) {
 		for (size_t i = 0; i < run.notes.count; i++)
 			fprintf(ctl->out, "%s\n", run.notes.items[i]);
+		for (size_t i = 0; i < run.warnings.count; i++)
+			fprintf(ctl->err, "mailmapctl: warning: %s\n",
+				run.warnings.items[i]);
 		ctl_purge_state(ctl, &run.purges);
 	} else if (ret == STORE_ABORTED) {
 		fprintf(ctl->err, "mailmapctl: %s\n", run.op.error);

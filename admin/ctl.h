@@ -17,6 +17,7 @@ struct ctl {
 	struct config *config;
 	struct store *store;   /* the config environment */
 	const char *state_dir; /* purged after mailbox deletes */
+	bool state_store;      /* store is the state environment */
 	bool json;
 	FILE *in; /* passwords, batch "-" */
 	FILE *out;

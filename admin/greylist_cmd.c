@@ -125,6 +125,7 @@ static int gl_exec(struct gl_run *run)
 	const char *error;
 	int status;
 
+	ctl.state_store = true;
 	if (settings.dir == NULL) {
 		fprintf(ctl.err, "mailmapctl: no state directory\n");
 		return CTL_TEMPFAIL;

@@ -2,10 +2,12 @@
  * kind_alias: aliases and distribution lists (one record: a list is an
  * alias with several targets and, perhaps, send rights). Its address lives
  * in a primary domain of ours (reference check); every target is indexed so
- * a deleted mailbox leaves the lists naming it (rule 7).
+ * a deleted mailbox leaves the lists naming it (rule 7). Its targets follow
+ * the delivery rule (delivery.h), checked at commit.
  */
 #include <string.h>
 
+#include "delivery.h"
 #include "kinds.h"
 
 static void alias_refs(struct op *op, const void *rec, struct ref_list *refs)
@@ -17,11 +19,14 @@ static void alias_refs(struct op *op, const void *rec, struct ref_list *refs)
 		ref_list_add(op, refs, REF_RECIPIENT, alias->targets.items[i]);
 }
 
-static int alias_check(struct op *op, const void *old, const void *rec)
+static int alias_check(struct op *op, const void *old_rec, const void *rec)
 {
+	const struct rec_alias *old = old_rec;
 	const struct rec_alias *alias = rec;
 
-	(void)old;
+	delivery_touch(op, REF_ALIAS, alias->address);
+	if (old != NULL && old->enabled && !alias->enabled)
+		delivery_lost(op, REF_ALIAS, alias->address);
 	/* An empty list answers NOTFOUND: its mail would be refused. */
 	if (alias->targets.count == 0)
 		return op_fail(op, CTL_INPUT,
@@ -36,6 +41,22 @@ static int alias_check(struct op *op, const void *old, const void *rec)
 	return 0;
 }
 
+static int alias_before_delete(struct op *op, const void *rec, bool recursive)
+{
+	const struct rec_alias *alias = rec;
+
+	(void)recursive;
+	return delivery_leave(op, alias->address);
+}
+
+static void alias_show_extra(struct op *op, const void *rec, kind_emit_fn *emit,
+			     void *ctx)
+{
+	const struct rec_alias *alias = rec;
+
+	delivery_show(op, "undelivered_targets", &alias->targets, emit, ctx);
+}
+
 const struct kind kind_alias = {
     .type = REC_ALIAS,
     .table = STORE_ADDRESSES,
@@ -43,4 +64,6 @@ const struct kind kind_alias = {
     .listed = true,
     .refs = alias_refs,
     .check = alias_check,
+    .before_delete = alias_before_delete,
+    .show_extra = alias_show_extra,
 };

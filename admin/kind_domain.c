@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "delivery.h"
 #include "kinds.h"
 #include "objects.h"
 
@@ -18,6 +19,7 @@ static void domain_refs(struct op *op, const void *rec, struct ref_list *refs)
 
 	ref_list_add(op, refs, REF_CUSTOMER, domain->customer);
 	ref_list_add(op, refs, REF_SERVER, domain->server);
+	ref_list_add(op, refs, REF_RECIPIENT, domain->catchall);
 }
 
 int domain_quota_allotted(struct op *op, const char *domain, uint64_t *sum_r,
@@ -115,10 +117,25 @@ static int domain_check_customer(struct op *op, const struct rec_domain *old,
 	return 0;
 }
 
-static int domain_check(struct op *op, const void *old, const void *rec)
+/* What the delivery rule checks at commit: the catch-all, what names an
+ * address of a new domain, who named one of a suspended domain. */
+static void domain_note_delivery(struct op *op, const struct rec_domain *old,
+				 const struct rec_domain *domain)
 {
+	if (domain->catchall[0] != '\0')
+		delivery_touch(op, REF_DOMAIN, domain->name);
+	if (old == NULL)
+		delivery_domain_new(op, domain->name);
+	else if (old->active && !domain->active)
+		delivery_lost(op, REF_DOMAIN, domain->name);
+}
+
+static int domain_check(struct op *op, const void *old_rec, const void *rec)
+{
+	const struct rec_domain *old = old_rec;
 	const struct rec_domain *domain = rec;
 
+	domain_note_delivery(op, old, domain);
 	if (server_check_imap(op, domain->server) < 0 ||
 	    domain_check_customer(op, old, domain) < 0)
 		return -1;
@@ -194,6 +211,8 @@ static void domain_show_extra(struct op *op, const void *rec,
 {
 	const struct rec_domain *domain = rec;
 	size_t mailboxes = 0, aliases = 0;
+	const char *target = domain->catchall;
+	struct strlist catchall = {target[0] != '\0', &target};
 	const char *text;
 
 	refs_count(op->txn, REF_DOMAIN, domain->name, REF_MAILBOX, &mailboxes);
@@ -202,6 +221,7 @@ static void domain_show_extra(struct op *op, const void *rec,
 	emit(ctx, "mailboxes", text, text);
 	text = arena_printf(op->arena, "%zu", aliases);
 	emit(ctx, "aliases", text, text);
+	delivery_show(op, "undelivered_catchall", &catchall, emit, ctx);
 }
 
 const struct kind kind_domain = {
@@ -223,11 +243,16 @@ static void domain_alias_refs(struct op *op, const void *rec,
 	ref_list_add(op, refs, REF_DOMAIN, alias->target);
 }
 
-static int domain_alias_check(struct op *op, const void *old, const void *rec)
+static int domain_alias_check(struct op *op, const void *old_rec,
+			      const void *rec)
 {
+	const struct rec_domain_alias *old = old_rec;
 	const struct rec_domain_alias *alias = rec;
 
-	(void)old;
+	if (old == NULL || strcmp(old->target, alias->target) != 0)
+		delivery_domain_new(op, alias->name);
+	else if (old->active && !alias->active)
+		delivery_lost(op, REF_ALIAS_DOMAIN, alias->name);
 	if (strcmp(alias->name, alias->target) == 0)
 		return op_fail(op, CTL_INPUT,
 			       "alias domain %s cannot point at itself",

@@ -3,13 +3,15 @@
  * Rules: 1 (the domain exists and is primary: the reference check), 2 (the
  * offer belongs to the domain's customer and has the mail module), 3 (seats),
  * 5 (moving keeps the modules), 7 (a delete takes the extra addresses and
- * list memberships along and purges the state), 8 (server with the IMAP
- * role), 10 (extra addresses share the one address namespace), 11 (limits).
+ * list memberships and forwards to it along and purges the state), 8 (server
+ * with the IMAP role), 10 (extra addresses share the one address namespace), 11
+ * (limits).
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "account.h"
+#include "delivery.h"
 #include "kinds.h"
 #include "lookup.h"
 #include "names.h"
@@ -38,6 +40,9 @@ static void mailbox_refs(struct op *op, const void *rec, struct ref_list *refs)
 		     kind_address_domain(mailbox->address));
 	ref_list_add(op, refs, REF_OFFER, mailbox->offer);
 	ref_list_add(op, refs, REF_SERVER, mailbox->server);
+	for (size_t i = 0; i < mailbox->forward.count; i++)
+		ref_list_add(op, refs, REF_RECIPIENT,
+			     mailbox->forward.items[i]);
 }
 
 static void mailbox_complete(struct op *op, void *rec)
@@ -216,6 +221,20 @@ static bool mailbox_limits_changed(const struct rec_mailbox *old,
 	       strcmp(old->offer, mailbox->offer) != 0;
 }
 
+/* What the delivery rule checks at commit: the forwards, and who named
+ * a mailbox that takes no mail any more. */
+static void mailbox_note_delivery(struct op *op, const struct rec_mailbox *old,
+				  const struct rec_mailbox *mailbox)
+{
+	if (mailbox->forward.count != 0)
+		delivery_touch(op, REF_MAILBOX, mailbox->address);
+	if (old == NULL || !old->enabled || mailbox->enabled)
+		return;
+	delivery_lost(op, REF_MAILBOX, mailbox->address);
+	for (size_t i = 0; i < mailbox->extra.count; i++)
+		delivery_lost(op, REF_EXTRA, mailbox->extra.items[i]);
+}
+
 static int mailbox_check(struct op *op, const void *old_rec, const void *rec)
 {
 	const struct rec_mailbox *old = old_rec;
@@ -229,6 +248,7 @@ static int mailbox_check(struct op *op, const void *old_rec, const void *rec)
 	    mailbox_check_autoreply(op, mailbox) < 0 ||
 	    mailbox_check_forward(op, mailbox) < 0)
 		return -1;
+	mailbox_note_delivery(op, old, mailbox);
 	if (server[0] == '\0')
 		server = domain->server;
 	if (server_check_imap(op, server) < 0)
@@ -238,37 +258,8 @@ static int mailbox_check(struct op *op, const void *old_rec, const void *rec)
 	return 0;
 }
 
-/* Rule 7: takes address out of every list that names it. */
-static int mailbox_leave_lists(struct op *op, const char *address)
-{
-	struct strvec lists;
-
-	if (kind_referrers(op, REF_RECIPIENT, address, REF_ALIAS, &lists) < 0)
-		return -1;
-	for (size_t i = 0; i < lists.count; i++) {
-		struct assign leave = {
-		    record_field(kind_desc(&kind_alias), "targets"),
-		    ASSIGN_REMOVE, address};
-		const char *why;
-		void *list, *changed;
-		if (object_load(op, &kind_alias, lists.items[i], &list) < 0)
-			return -1;
-		changed = object_copy(op, &kind_alias, list);
-		if (fields_apply(&op->fenv, &leave, changed, &why) < 0)
-			return op_fail(op, CTL_TEMPFAIL, "%s", why);
-		if (((struct rec_alias *)changed)->targets.count == 0)
-			return op_fail(op, CTL_INPUT,
-				       "%s is the only target of list %s: give "
-				       "the list another target, or delete it, "
-				       "first",
-				       address, lists.items[i]);
-		if (object_update(op, &kind_alias, list, changed) < 0)
-			return -1;
-		op_note(op, "removed %s from list %s", address, lists.items[i]);
-	}
-	return 0;
-}
-
+/* Rule 7: its extra addresses go (each leaving the lists and forwards
+ * naming it), then it leaves them too. */
 static int mailbox_before_delete(struct op *op, const void *rec, bool recursive)
 {
 	const struct rec_mailbox *mailbox = rec;
@@ -277,14 +268,19 @@ static int mailbox_before_delete(struct op *op, const void *rec, bool recursive)
 	(void)recursive;
 	bare->extra.count = 0;
 	if (mailbox_sync_extras(op, mailbox, bare) < 0 ||
-	    mailbox_leave_lists(op, mailbox->address) < 0)
+	    delivery_leave(op, mailbox->address) < 0)
 		return -1;
-	for (size_t i = 0; i < mailbox->extra.count; i++) {
-		if (mailbox_leave_lists(op, mailbox->extra.items[i]) < 0)
-			return -1;
-	}
 	op_purge(op, mailbox->address);
 	return 0;
+}
+
+static void mailbox_show_extra(struct op *op, const void *rec,
+			       kind_emit_fn *emit, void *ctx)
+{
+	const struct rec_mailbox *mailbox = rec;
+
+	delivery_show(op, "undelivered_forwards", &mailbox->forward, emit, ctx);
+	mailbox_show_usage(op, rec, emit, ctx);
 }
 
 const struct kind kind_mailbox = {
@@ -297,7 +293,7 @@ const struct kind kind_mailbox = {
     .after_write = mailbox_after_write,
     .check = mailbox_check,
     .before_delete = mailbox_before_delete,
-    .show_extra = mailbox_show_usage,
+    .show_extra = mailbox_show_extra,
 };
 
 static void extra_refs(struct op *op, const void *rec, struct ref_list *refs)
@@ -329,10 +325,19 @@ static int extra_check(struct op *op, const void *old, const void *rec)
 	return 0;
 }
 
+static int extra_before_delete(struct op *op, const void *rec, bool recursive)
+{
+	const struct rec_extra *extra = rec;
+
+	(void)recursive;
+	return delivery_leave(op, extra->address);
+}
+
 const struct kind kind_extra = {
     .type = REC_EXTRA,
     .table = STORE_ADDRESSES,
     .ref_kind = REF_EXTRA,
     .refs = extra_refs,
     .check = extra_check,
+    .before_delete = extra_before_delete,
 };

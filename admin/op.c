@@ -39,15 +39,32 @@ int op_store_fail(struct op *op)
 	return op_fail(op, CTL_TEMPFAIL, "%s", store_txn_error(op->txn));
 }
 
+/* Appends a formatted line to vec, kept until the end. */
+static void op_keep_line(struct op *op, struct strvec *vec, const char *fmt,
+			 va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	strvec_push(op->keep, vec, arena_strdup(op->keep, buf));
+}
+
 void op_note(struct op *op, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	op_keep_line(op, op->notes, fmt, ap);
 	va_end(ap);
-	strvec_push(op->keep, op->notes, arena_strdup(op->keep, buf));
+}
+
+void op_warn(struct op *op, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	op_keep_line(op, op->warnings, fmt, ap);
+	va_end(ap);
 }
 
 void op_purge(struct op *op, const char *address)

@@ -21,6 +21,8 @@ enum ctl_exit {
 	CTL_TEMPFAIL = 75 /* locked or unreadable store: try again */
 };
 
+struct delivery_log;
+
 struct strvec {
 	const char **items;
 	size_t count;
@@ -35,9 +37,12 @@ struct op {
 	bool secrets_allowed; /* password= may be given (batch files) */
 	int status;	      /* enum ctl_exit once failed */
 	const char *error;
-	struct strvec *notes;  /* printed after the commit */
-	struct strvec *purges; /* addresses whose state goes after it */
-	const char *state_dir; /* the state environment (usage), or NULL */
+	struct strvec *notes;	 /* printed after the commit */
+	struct strvec *warnings; /* printed on stderr after the commit */
+	struct strvec *purges;	 /* addresses whose state goes after it */
+	const char *state_dir;	 /* the state environment (usage), or NULL */
+	const char *delimiters;	 /* recipient_delimiter, as mailmapd has it */
+	struct delivery_log *delivery; /* what the delivery rule checks */
 };
 
 /* Records the failure; returns -1 so callers can `return op_fail(...)`. */
@@ -47,6 +52,9 @@ int op_fail(struct op *op, int status, const char *fmt, ...)
 int op_store_fail(struct op *op);
 /* Adds a line to print after the commit. */
 void op_note(struct op *op, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Adds a warning to print after the commit. */
+void op_warn(struct op *op, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Schedules the state of a deleted mailbox for removal after the commit. */
 void op_purge(struct op *op, const char *address);

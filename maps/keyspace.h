@@ -13,6 +13,8 @@
  *   ---------  -----------------------------------  --------------------------
  *   meta       "schema_version"                     u32: STORE_SCHEMA_VERSION
  *   meta       "generation"                         u64: +1 on every commit
+ *   meta       "target_refs"                        "1": forwards and
+ *                                                   catch-alls are in refs
  *   customers  customer name                        REC_CUSTOMER
  *   offers     "customer/offer"                     REC_OFFER
  *   domains    domain                               REC_DOMAIN or
@@ -29,7 +31,8 @@
  * (seats used by an offer, mailboxes of a domain) is one mdb_cursor_count.
  * Kinds (enum ref_kind, refs.h): 'C' customer, 'O' offer, 'D' domain,
  * 'A' alias domain, 'M' mailbox, 'X' extra address, 'L' alias or list,
- * 'S' server, 'R' an address used as a list target.
+ * 'S' server, 'R' an address used as a target (of a list 'L', a
+ * mailbox's forward 'M', a domain's catch-all 'D').
  *
  * state environment: written by mailmapd (and by mailmapctl: purges,
  * `greylist` commands), relaxed durability.

@@ -40,7 +40,7 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	bool keep, forwarded = false, taken;
 
 	req->why = LOOKUP_REACH_DISABLED;
-	if (!lookup_rec_bool(&res->rec, F_MAILBOX(enabled)))
+	if (!lookup_enabled(req, &res->rec, F_MAILBOX(enabled)))
 		return LOOKUP_NOTFOUND;
 	lookup_iter_init(&it, &res->rec, forward);
 	keep = lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
@@ -93,7 +93,7 @@ static enum lookup_status lookup_alias_list(struct lookup_req *req,
 	bool taken;
 
 	req->why = LOOKUP_REACH_DISABLED;
-	if (!lookup_rec_bool(&res->rec, F_ALIAS(enabled)))
+	if (!lookup_enabled(req, &res->rec, F_ALIAS(enabled)))
 		return LOOKUP_NOTFOUND;
 	lookup_iter_init(&it, &res->rec, F_ALIAS(targets));
 	while (lookup_iter_next(&it, &target)) {
@@ -104,6 +104,12 @@ static enum lookup_status lookup_alias_list(struct lookup_req *req,
 	}
 	req->why = LOOKUP_REACH_NOTHING;
 	return req->out.len != before ? LOOKUP_FOUND : LOOKUP_NOTFOUND;
+}
+
+bool lookup_enabled(const struct lookup_req *req, const struct lookup_rec *rec,
+		    const struct field_desc *field)
+{
+	return req->structure || lookup_rec_bool(rec, field);
 }
 
 static lookup_answer_fn *const lookup_alias_answers[REC_TYPE_COUNT] = {

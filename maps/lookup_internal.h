@@ -83,6 +83,7 @@ struct lookup_req {
 	unsigned depth;
 	unsigned visits;
 	bool probe;	       /* judging a target: whether it takes mail */
+	bool structure;	       /* as if all were enabled and active */
 	bool loop;	       /* a loop was met under the target judged */
 	enum lookup_reach why; /* NOTFOUND from a handler: why */
 	const char *loop_text; /* the first loop met, "a -> b -> a" */
@@ -181,6 +182,10 @@ enum lookup_status lookup_catchall(struct lookup_req *req,
 
 /* ---- the maps (lookup_maps.c, lookup_aliases.c) --------------------- */
 
+/* An enabled flag of a record, always true when judging the structure
+ * (mailmapctl's checks). */
+bool lookup_enabled(const struct lookup_req *req, const struct lookup_rec *rec,
+		    const struct field_desc *field);
 /* The aliases handler for the type of a resolved record. */
 enum lookup_status lookup_alias_dispatch(struct lookup_req *req,
 					 const struct lookup_resolved *res);

@@ -214,7 +214,9 @@ enum lookup_status lookup_judge(struct lookup_req *req,
 	*reach_r = LOOKUP_REACH_MISSING;
 	if (++req->visits > LOOKUP_VISITS_MAX)
 		return lookup_fail(req, "alias expansion too large");
-	st = lookup_resolve(req, target.data, target.len, LOOKUP_FOLLOW_ALIAS,
+	st = lookup_resolve(req, target.data, target.len,
+			    LOOKUP_FOLLOW_ALIAS |
+				(req->structure ? LOOKUP_ANY_STATE : 0),
 			    &res);
 	if (st == LOOKUP_TEMPFAIL)
 		return st;
@@ -250,4 +252,30 @@ enum lookup_status lookup_reach(const struct lookup_ctx *ctx,
 			 reach_r) == LOOKUP_TEMPFAIL)
 		return LOOKUP_TEMPFAIL;
 	return LOOKUP_FOUND;
+}
+
+enum lookup_status lookup_check_target(const struct lookup_ctx *ctx,
+				       const char *holder, const char *target,
+				       enum lookup_reach *reach_r,
+				       const char **loop_r)
+{
+	struct lookup_req req = {.ctx = ctx, .reason = "lookup failed"};
+	struct lookup_resolved res;
+	enum lookup_status st = LOOKUP_NOTFOUND;
+	bool keep, final;
+
+	req.out.arena = ctx->arena;
+	req.structure = true;
+	*loop_r = NULL;
+	if (holder != NULL)
+		st = lookup_resolve(&req, holder, strlen(holder),
+				    LOOKUP_FOLLOW_ALIAS | LOOKUP_ANY_STATE,
+				    &res);
+	if (st == LOOKUP_FOUND)
+		st = lookup_path_enter(&req, res.address,
+				       lookup_maps_to_self(&res), &final);
+	if (st != LOOKUP_TEMPFAIL)
+		st = lookup_judge(&req, lookup_cstr(target), &keep, reach_r);
+	*loop_r = req.loop_text;
+	return st == LOOKUP_TEMPFAIL ? st : LOOKUP_FOUND;
 }

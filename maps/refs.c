@@ -70,6 +70,30 @@ int refs_each(struct store_txn *txn, enum ref_kind to_kind, const char *to,
 	return ret < 0 ? ret : (ret == 0 ? STORE_OK : ret);
 }
 
+int refs_each_recipient(struct store_txn *txn, const char *prefix,
+			refs_target_fn *fn, void *context)
+{
+	char key[REFS_KEY_MAX];
+	size_t len = strlen(prefix);
+	struct store_iter iter;
+	struct store_val k, v;
+	int ret;
+
+	if (len > NAMES_ADDRESS_MAX)
+		return STORE_OK; /* no such target */
+	key[0] = (char)REF_RECIPIENT;
+	memcpy(key + 1, prefix, len);
+	ret = store_iter_open(txn, STORE_REFS, key, 1 + len, &iter);
+	while (ret == STORE_OK && (ret = store_iter_next(&iter, &k, &v)) == 1) {
+		const char *kbytes = k.data;
+		/* 'R' to NUL from-kind */
+		ret = fn(context, kbytes + 1, k.len - 3,
+			 (enum ref_kind)kbytes[k.len - 1], v.data, v.len);
+	}
+	store_iter_close(&iter);
+	return ret < 0 ? ret : (ret == 0 ? STORE_OK : ret);
+}
+
 const char *refs_kind_name(enum ref_kind kind, size_t count)
 {
 	bool one = count == 1;
@@ -92,7 +116,7 @@ const char *refs_kind_name(enum ref_kind kind, size_t count)
 	case REF_SERVER:
 		return one ? "server" : "servers";
 	case REF_RECIPIENT:
-		return one ? "list target" : "list targets";
+		return one ? "target" : "targets";
 	default:
 		return "object";
 	}

@@ -21,12 +21,16 @@ enum ref_kind {
 	REF_EXTRA = 'X',
 	REF_ALIAS = 'L',
 	REF_SERVER = 'S',
-	REF_RECIPIENT = 'R', /* an address used as a list target */
+	REF_RECIPIENT = 'R', /* an address used as a list target, a forward
+				or a catch-all */
 	REF_ANY = 0,
 };
 
 typedef int refs_fn(void *context, enum ref_kind from_kind, const char *from,
 		    size_t from_len);
+typedef int refs_target_fn(void *context, const char *to, size_t to_len,
+			   enum ref_kind from_kind, const char *from,
+			   size_t from_len);
 
 /* Records that object from (of from_kind) points at to (of to_kind). */
 int refs_add(struct store_txn *txn, enum ref_kind to_kind, const char *to,
@@ -42,6 +46,12 @@ int refs_count(struct store_txn *txn, enum ref_kind to_kind, const char *to,
  * to the refs table from fn. */
 int refs_each(struct store_txn *txn, enum ref_kind to_kind, const char *to,
 	      enum ref_kind from_kind, refs_fn *fn, void *context);
+/* Calls fn for every object pointing at an address used as a target
+ * (REF_RECIPIENT: list targets, forwards, catch-alls) that starts with
+ * prefix ("" for all), in key order, until fn returns non-zero. Do not
+ * write to the refs table from fn. */
+int refs_each_recipient(struct store_txn *txn, const char *prefix,
+			refs_target_fn *fn, void *context);
 /* The name of a kind for messages: "mailbox", "offer"... */
 const char *refs_kind_name(enum ref_kind kind, size_t count);
 

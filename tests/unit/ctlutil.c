@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <check.h>
+
 #include "commands.h"
 #include "testutil.h"
 #include "words.h"
@@ -99,4 +101,23 @@ char *tu_dump(struct tu_ctl *t, size_t *len_r)
 
 	snprintf(path, sizeof(path), "%s/config/data.mdb", t->dir);
 	return tu_read_file(path, len_r);
+}
+
+void tu_refused(struct tu_ctl *t, int status, const char *line,
+		const char *want)
+{
+	size_t before_len, after_len;
+	char *before = tu_dump(t, &before_len);
+	int got = tu_run(t, line);
+	char *after = tu_dump(t, &after_len);
+
+	ck_assert_msg(got == status, "%s: exit %d, want %d (%s)", line, got,
+		      status, t->err);
+	ck_assert_msg(strstr(t->err, want) != NULL,
+		      "%s: said \"%s\", want \"%s\"", line, t->err, want);
+	ck_assert_msg(before_len == after_len &&
+			  memcmp(before, after, before_len) == 0,
+		      "%s: the store changed", line);
+	free(before);
+	free(after);
 }

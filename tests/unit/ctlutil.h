@@ -24,6 +24,10 @@ int tu_run(struct tu_ctl *t, const char *line);
 /* Like tu_run with a printf format. */
 int tu_runf(struct tu_ctl *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Runs a command that must be refused with exit code status and a
+ * message containing want, and checks that the store did not change. */
+void tu_refused(struct tu_ctl *t, int status, const char *line,
+		const char *want);
 /* The store's data file, read whole: compares exact states. */
 char *tu_dump(struct tu_ctl *t, size_t *len_r);
 

@@ -46,20 +46,7 @@ static void teardown(void)
  * containing want, and checks that the store did not change at all. */
 static void refused(int status, const char *line, const char *want)
 {
-	size_t before_len, after_len;
-	char *before = tu_dump(t, &before_len);
-	int got = tu_run(t, line);
-	char *after = tu_dump(t, &after_len);
-
-	ck_assert_msg(got == status, "%s: exit %d, want %d (%s)", line, got,
-		      status, t->err);
-	ck_assert_msg(strstr(t->err, want) != NULL,
-		      "%s: said \"%s\", want \"%s\"", line, t->err, want);
-	ck_assert_msg(before_len == after_len &&
-			  memcmp(before, after, before_len) == 0,
-		      "%s: the store changed", line);
-	free(before);
-	free(after);
+	tu_refused(t, status, line, want);
 }
 
 static void ok(const char *line)

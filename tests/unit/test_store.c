@@ -833,7 +833,7 @@ START_TEST(refs_kind_names)
 	    {REF_EXTRA, "extra address", "extra addresses"},
 	    {REF_ALIAS, "alias", "aliases"},
 	    {REF_SERVER, "server", "servers"},
-	    {REF_RECIPIENT, "list target", "list targets"},
+	    {REF_RECIPIENT, "target", "targets"},
 	    {REF_ANY, "object", "object"},
 	};
 
