@@ -144,11 +144,11 @@ void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
 		      size_t map_len, const char *key, size_t key_len,
 		      struct lookup_answer *answer)
 {
-	struct lookup_req req = {.ctx = ctx, .reason = "lookup failed"};
+	struct lookup_req req;
 	lookup_map_fn *handler = lookup_find_map(map, map_len);
 	enum lookup_status st;
 
-	req.out.arena = ctx->arena;
+	lookup_req_init(&req, ctx);
 	if (handler == NULL) {
 		lookup_unknown_map(&req, map, map_len);
 		lookup_set_answer(&req, LOOKUP_PERMFAIL, answer);
@@ -162,13 +162,24 @@ void lookup_socketmap(const struct lookup_ctx *ctx, const char *map,
 	lookup_set_answer(&req, st, answer);
 }
 
+void lookup_req_init(struct lookup_req *req, const struct lookup_ctx *ctx)
+{
+	memset(req, 0, offsetof(struct lookup_req, path));
+	req->ctx = ctx;
+	req->out.arena = ctx->arena;
+	req->reason = "lookup failed";
+}
+
 enum lookup_status lookup_address(const struct lookup_ctx *ctx, const char *key,
 				  size_t key_len, unsigned flags,
 				  struct lookup_target *target)
 {
-	struct lookup_req req = {.ctx = ctx};
+	struct lookup_req req;
 	struct lookup_resolved res;
-	enum lookup_status st = lookup_resolve(&req, key, key_len, flags, &res);
+	enum lookup_status st;
+
+	lookup_req_init(&req, ctx);
+	st = lookup_resolve(&req, key, key_len, flags, &res);
 
 	target->domain_ours = st != LOOKUP_TEMPFAIL && res.domain_ok;
 	target->type = 0;

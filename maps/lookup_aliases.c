@@ -42,9 +42,8 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	req->why = LOOKUP_REACH_DISABLED;
 	if (!lookup_enabled(req, &res->rec, F_MAILBOX(enabled)))
 		return LOOKUP_NOTFOUND;
-	lookup_iter_init(&it, &res->rec, forward);
 	keep = lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
-	       !lookup_iter_next(&it, &target);
+	       lookup_rec_str(&res->rec, forward).len == 0;
 	if (keep)
 		lookup_item_extended(req, lookup_cstr(res->address),
 				     res->extension);

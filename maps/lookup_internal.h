@@ -79,7 +79,6 @@ struct lookup_req {
 	struct lookup_buf out;
 	const char *reason;
 	/* Following aliases (lookup_reach.c). */
-	struct lookup_path path[LOOKUP_NEST_MAX];
 	unsigned depth;
 	unsigned visits;
 	bool probe;	       /* judging a target: whether it takes mail */
@@ -87,7 +86,13 @@ struct lookup_req {
 	bool loop;	       /* a loop was met under the target judged */
 	enum lookup_reach why; /* NOTFOUND from a handler: why */
 	const char *loop_text; /* the first loop met, "a -> b -> a" */
+	/* Last: lookup_req_init() leaves it as it is (only path[0..depth)
+	 * is ever read), so a request does not clear 1 KB it rarely uses. */
+	struct lookup_path path[LOOKUP_NEST_MAX];
 };
+
+/* Starts a request: everything zero but the path, the reason given. */
+void lookup_req_init(struct lookup_req *req, const struct lookup_ctx *ctx);
 
 /* Where an address key led (resolution steps 1-3). */
 struct lookup_resolved {

@@ -102,15 +102,11 @@ static enum lookup_status lookup_path_enter(struct lookup_req *req,
  * or no forward at all)? */
 static bool lookup_maps_to_self(const struct lookup_resolved *res)
 {
-	struct lookup_str item;
-	struct lookup_iter it;
-
 	if (res->rec.type != REC_MAILBOX)
 		return false;
-	if (lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)))
-		return true;
-	lookup_iter_init(&it, &res->rec, F_MAILBOX(forward));
-	return !lookup_iter_next(&it, &item);
+	/* a field read in place is its last item: empty when none */
+	return lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
+	       lookup_rec_str(&res->rec, F_MAILBOX(forward)).len == 0;
 }
 
 /* ---- Following answers ----------------------------------------------- */
@@ -244,10 +240,10 @@ enum lookup_status lookup_reach(const struct lookup_ctx *ctx,
 				const char *address, size_t len,
 				enum lookup_reach *reach_r)
 {
-	struct lookup_req req = {.ctx = ctx, .reason = "lookup failed"};
+	struct lookup_req req;
 	bool keep;
 
-	req.out.arena = ctx->arena;
+	lookup_req_init(&req, ctx);
 	if (lookup_judge(&req, (struct lookup_str){address, len}, &keep,
 			 reach_r) == LOOKUP_TEMPFAIL)
 		return LOOKUP_TEMPFAIL;
@@ -259,12 +255,12 @@ enum lookup_status lookup_check_target(const struct lookup_ctx *ctx,
 				       enum lookup_reach *reach_r,
 				       const char **loop_r)
 {
-	struct lookup_req req = {.ctx = ctx, .reason = "lookup failed"};
+	struct lookup_req req;
 	struct lookup_resolved res;
 	enum lookup_status st = LOOKUP_NOTFOUND;
 	bool keep, final;
 
-	req.out.arena = ctx->arena;
+	lookup_req_init(&req, ctx);
 	req.structure = true;
 	*loop_r = NULL;
 	if (holder != NULL)

@@ -4,7 +4,9 @@
 #
 # A private Dovecot 2.3 instance in $WORK: `dovecot -F -c $DV/dovecot.conf`
 # with its own base_dir, state_dir and log file, IMAP and POP3 on
-# 127.0.0.1 high ports (no 143/110/993/995, no LMTP), STARTTLS with a
+# 127.0.0.1 high ports (no 143/110/993/995), LMTP when DV_LMTP is set (the
+# sample's unix socket private/dovecot-lmtp in the test Postfix's queue
+# directory, where Postfix's virtual_transport finds it), STARTTLS with a
 # throwaway self-signed certificate, mail under $WORK/mail owned by the
 # vmail user (created here if missing). Its mailmap settings are the
 # samples conf/dovecot.conf and conf/dovecot-dict-auth.conf.ext with only
@@ -166,7 +168,7 @@ base_dir = $DV_RUN
 state_dir = $DV_STATE
 instance_name = mailmap-test
 log_path = $DV_LOG
-protocols = imap pop3
+protocols = imap pop3${DV_LMTP:+ lmtp}
 listen = 127.0.0.1
 ssl = yes
 ssl_cert = <$DV/cert.pem
