@@ -111,33 +111,74 @@ static struct lookup_ctx delivery_ctx(struct op *op)
 	return (struct lookup_ctx){op->txn, op->arena, op->delimiters};
 }
 
-/* No target of ours that does not exist, no loop. */
-static int holder_check(struct op *op, const struct holder *h)
+/* The address whose going left item (a list, a catch-all) without its
+ * target, or NULL. */
+static const char *delivery_gone_from(const struct op *op, const char *item)
+{
+	const struct delivery_log *log = op->delivery;
+
+	for (size_t i = 0; i < log->gone_from.count; i++) {
+		if (strcmp(log->gone_from.items[i], item) == 0)
+			return log->gone.items[i];
+	}
+	return NULL;
+}
+
+/* One target: exists if ours, leads into no loop, within the limits. */
+static int holder_check_target(struct op *op, const struct holder *h,
+			       const char *item, const char *target)
 {
 	struct lookup_ctx ctx = delivery_ctx(op);
+	enum lookup_reach reach;
+	const char *detail, *gone;
+	enum lookup_status st =
+	    lookup_check_target(&ctx, h->self, target, &reach, &detail);
 
+	if (st != LOOKUP_FOUND)
+		return op_fail(op,
+			       st == LOOKUP_PERMFAIL ? CTL_INPUT : CTL_TEMPFAIL,
+			       "%s %s: %s %s: %s", h->noun, h->name, h->role,
+			       target, detail);
+	gone = delivery_gone_from(op, item);
+	if (reach == LOOKUP_REACH_MISSING && gone != NULL)
+		return op_fail(op, CTL_INPUT,
+			       "%s is the catch-all of domain %s: set another "
+			       "(domain set %s catchall=...) or none first",
+			       gone, h->name, h->name);
+	if (reach == LOOKUP_REACH_MISSING)
+		return op_fail(op, CTL_INPUT,
+			       "%s %s: %s %s does not exist, and its "
+			       "domain is ours (add it in the same "
+			       "change, or leave it out)",
+			       h->noun, h->name, h->role, target);
+	if (reach == LOOKUP_REACH_LOOP)
+		return op_fail(op, CTL_INPUT,
+			       "%s %s: %s %s leads back in a loop "
+			       "(%s): Postfix would defer every "
+			       "message",
+			       h->noun, h->name, h->role, target,
+			       detail != NULL ? detail : "?");
+	return 0;
+}
+
+/* No target of ours that does not exist, no loop, no list without a
+ * target. */
+static int holder_check(struct op *op, const char *item, const struct holder *h)
+{
+	const char *gone = delivery_gone_from(op, item);
+
+	if (item[0] == REF_ALIAS && h->targets.count == 0 && gone != NULL)
+		return op_fail(op, CTL_INPUT,
+			       "%s is the only target of list %s: give the "
+			       "list another target, or delete it too",
+			       gone, h->name);
+	if (item[0] == REF_ALIAS && h->targets.count == 0)
+		return op_fail(op, CTL_INPUT,
+			       "alias %s: targets: an alias needs at least one",
+			       h->name);
 	for (size_t i = 0; i < h->targets.count; i++) {
-		const char *target = h->targets.items[i], *loop;
-		enum lookup_reach reach;
-		if (lookup_check_target(&ctx, h->self, target, &reach, &loop) !=
-		    LOOKUP_FOUND)
-			return op_fail(op, CTL_TEMPFAIL,
-				       "%s %s: the store cannot be read to "
-				       "check %s",
-				       h->noun, h->name, target);
-		if (reach == LOOKUP_REACH_MISSING)
-			return op_fail(op, CTL_INPUT,
-				       "%s %s: %s %s does not exist, and its "
-				       "domain is ours (add it in the same "
-				       "change, or leave it out)",
-				       h->noun, h->name, h->role, target);
-		if (reach == LOOKUP_REACH_LOOP)
-			return op_fail(op, CTL_INPUT,
-				       "%s %s: %s %s leads back in a loop "
-				       "(%s): Postfix would defer every "
-				       "message",
-				       h->noun, h->name, h->role, target,
-				       loop != NULL ? loop : "?");
+		if (holder_check_target(op, h, item, h->targets.items[i]) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -254,9 +295,24 @@ static int delivery_each_referrer(struct op *op, const char *address,
 
 struct referrers {
 	struct op *op;
+	const char *address;   /* keep only the spellings resolving to it */
 	struct strvec items;   /* "<kind><from>" */
 	struct strvec targets; /* the spelling each one names */
 };
+
+/* Does target name address (resolved as the lookups do: a target with a
+ * record of its own, bob+sales@ beside bob@, names that record)? */
+static bool delivery_names(struct op *op, const char *target, size_t len,
+			   const char *address)
+{
+	struct lookup_ctx ctx = delivery_ctx(op);
+	struct lookup_target found;
+
+	return lookup_address(&ctx, target, len,
+			      LOOKUP_FOLLOW_ALIAS | LOOKUP_ANY_STATE,
+			      &found) == LOOKUP_FOUND &&
+	       strcmp(found.address, address) == 0;
+}
 
 static int referrer_collect(void *context, const char *to, size_t to_len,
 			    enum ref_kind from_kind, const char *from,
@@ -264,6 +320,9 @@ static int referrer_collect(void *context, const char *to, size_t to_len,
 {
 	struct referrers *r = context;
 
+	if (r->address != NULL &&
+	    !delivery_names(r->op, to, to_len, r->address))
+		return 0;
 	delivery_push(r->op, &r->items, from_kind, from, from_len);
 	strvec_push(r->op->keep, &r->targets,
 		    arena_strndup(r->op->keep, to, to_len));
@@ -272,53 +331,117 @@ static int referrer_collect(void *context, const char *to, size_t to_len,
 
 /* ---- Leaving --------------------------------------------------------- */
 
-/* Removes one target from a list or a mailbox's forwards. */
+static bool strlist_has(const struct strlist *list, const char *item)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i], item) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Records why item (a list, a catch-all) lost its target. */
+static void delivery_gone(struct op *op, const char *item, const char *what)
+{
+	struct delivery_log *log = op->delivery;
+
+	strvec_push(op->keep, &log->gone_from, arena_strdup(op->keep, item));
+	strvec_push(op->keep, &log->gone, arena_strdup(op->keep, what));
+}
+
+/* Removes one target from a list or a mailbox's forwards. A list left
+ * with none is refused at commit, unless it goes too. */
 static int delivery_drop(struct op *op, const char *item, const char *target,
-			 const char *address)
+			 const char *what)
 {
 	bool list = item[0] == REF_ALIAS;
 	const struct kind *kind = list ? &kind_alias : &kind_mailbox;
-	struct assign drop = {
-	    record_field(kind_desc(kind), list ? "targets" : "forward"),
-	    ASSIGN_REMOVE, target};
+	const struct field_desc *field =
+	    record_field(kind_desc(kind), list ? "targets" : "forward");
+	struct assign drop = {field, ASSIGN_REMOVE, target};
 	const char *why, *as = "";
 	void *rec, *changed;
 
 	if (object_load(op, kind, item + 1, &rec) < 0)
 		return -1;
+	/* an index entry a writer before it left behind: nothing to do */
+	if (!strlist_has(RECORD_FIELD(rec, field, struct strlist), target))
+		return 0;
 	changed = object_copy(op, kind, rec);
 	if (fields_apply(&op->fenv, &drop, changed, &why) < 0)
 		return op_fail(op, CTL_TEMPFAIL, "%s", why);
 	if (list && ((struct rec_alias *)changed)->targets.count == 0)
-		return op_fail(op, CTL_INPUT,
-			       "%s is the only target of list %s: give the "
-			       "list another target, or delete it, first",
-			       address, item + 1);
+		delivery_gone(op, item, what);
 	if (object_update(op, kind, rec, changed) < 0)
 		return -1;
-	if (strcmp(target, address) != 0)
+	if (strcmp(target, what) != 0)
 		as = arena_printf(op->arena, " (as %s)", target);
 	if (list)
-		op_note(op, "removed %s%s from list %s", address, as, item + 1);
+		op_note(op, "removed %s%s from list %s", what, as, item + 1);
 	else
 		op_note(op, "removed %s%s from the forwards of mailbox %s",
-			address, as, item + 1);
+			what, as, item + 1);
+	return 0;
+}
+
+/* Applies the leaving to what the referrers collected. */
+static int delivery_drop_all(struct op *op, const struct referrers *r,
+			     const char *what)
+{
+	for (size_t i = 0; i < r->items.count; i++) {
+		const char *item = r->items.items[i];
+		/* A catch-all still naming it is refused at commit. */
+		if (item[0] == REF_DOMAIN) {
+			delivery_touch(op, REF_DOMAIN, item + 1);
+			delivery_gone(op, item, r->targets.items[i]);
+		} else if (delivery_drop(op, item, r->targets.items[i], what) <
+			   0) {
+			return -1;
+		}
+	}
 	return 0;
 }
 
 int delivery_leave(struct op *op, const char *address)
 {
-	struct referrers r = {op, {0}, {0}};
+	struct referrers r = {op, address, {0}, {0}};
 
 	if (delivery_each_referrer(op, address, referrer_collect, &r) < 0)
 		return -1;
-	for (size_t i = 0; i < r.items.count; i++) {
-		const char *item = r.items.items[i];
-		/* A catch-all still naming it is refused at commit. */
-		if (item[0] == REF_DOMAIN)
-			delivery_touch(op, REF_DOMAIN, item + 1);
-		else if (delivery_drop(op, item, r.targets.items[i], address) <
-			 0)
+	return delivery_drop_all(op, &r, address);
+}
+
+/* Collects the targets in one domain. */
+struct in_domain {
+	const char *domain;
+	struct referrers *r;
+};
+
+static int in_domain_collect(void *context, const char *to, size_t to_len,
+			     enum ref_kind from_kind, const char *from,
+			     size_t from_len)
+{
+	struct in_domain *d = context;
+	const char *at = memchr(to, '@', to_len);
+
+	if (at == NULL || strlen(d->domain) != to_len - (size_t)(at + 1 - to) ||
+	    memcmp(at + 1, d->domain, strlen(d->domain)) != 0)
+		return 0;
+	return referrer_collect(d->r, to, to_len, from_kind, from, from_len);
+}
+
+int delivery_leave_domain(struct op *op, const char *name)
+{
+	struct referrers r = {op, NULL, {0}, {0}};
+	struct in_domain d = {name, &r};
+
+	if (refs_each_recipient(op->txn, "", in_domain_collect, &d) != 0)
+		return op_store_fail(op);
+	for (size_t i = 0; i < r.targets.count; i++) {
+		struct referrers one = {op, NULL, {0}, {0}};
+		strvec_push(op->keep, &one.items, r.items.items[i]);
+		strvec_push(op->keep, &one.targets, r.targets.items[i]);
+		if (delivery_drop_all(op, &one, r.targets.items[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -346,12 +469,23 @@ static void strvec_unique(struct strvec *vec)
 	vec->count = kept;
 }
 
+/* Is s[0..len) in vec, sorted by strvec_unique()? */
 static bool strvec_has(const struct strvec *vec, const char *s, size_t len)
 {
-	for (size_t i = 0; i < vec->count; i++) {
-		if (strlen(vec->items[i]) == len &&
-		    memcmp(vec->items[i], s, len) == 0)
+	size_t lo = 0, hi = vec->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *item = vec->items[mid];
+		int cmp = strncmp(item, s, len);
+		if (cmp == 0)
+			cmp = item[len] != '\0' ? 1 : 0;
+		if (cmp == 0)
 			return true;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return false;
 }
@@ -404,7 +538,7 @@ static int delivery_collect(struct op *op, struct strvec *warn)
 {
 	struct delivery_log *log = op->delivery;
 	struct by_domain b = {op, {0}, warn};
-	struct referrers r = {op, {0}, {0}};
+	struct referrers r = {op, NULL, {0}, {0}};
 
 	for (size_t i = 0; i < log->lost.count; i++) {
 		const char *item = log->lost.items[i];
@@ -417,6 +551,8 @@ static int delivery_collect(struct op *op, struct strvec *warn)
 	}
 	for (size_t i = 0; i < r.items.count; i++)
 		strvec_push(op->keep, warn, r.items.items[i]);
+	strvec_unique(&log->domains);
+	strvec_unique(&b.lost_domains);
 	if ((log->domains.count != 0 || b.lost_domains.count != 0) &&
 	    refs_each_recipient(op->txn, "", by_domain_visit, &b) != 0)
 		return op_store_fail(op);
@@ -435,7 +571,9 @@ int delivery_check(struct op *op)
 	strvec_unique(&log->holders);
 	for (size_t i = 0; i < log->holders.count; i++) {
 		ret = holder_load(op, log->holders.items[i], &h);
-		if (ret < 0 || (ret > 0 && holder_check(op, &h) < 0))
+		if (ret < 0 ||
+		    (ret > 0 &&
+		     holder_check(op, log->holders.items[i], &h) < 0))
 			return -1;
 		strvec_push(op->keep, &warn, log->holders.items[i]);
 	}

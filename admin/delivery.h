@@ -11,9 +11,11 @@
  * domain added or pointed elsewhere) is checked against every target
  * already written in it.
  *
- * An address that goes (a mailbox, extra address or alias deleted) leaves
- * the lists and forwards naming it, in every spelling (+extension, alias
- * domains), and says so; it is refused when it is a list's only target.
+ * An address that goes (a mailbox, extra address or alias deleted, or an
+ * alias domain) leaves the lists and forwards naming it, in every
+ * spelling (+extension, alias domains), and says so; the change is
+ * refused when a list it leaves has no target at commit, or a catch-all
+ * still names it.
  *
  * A change after which a list, a mailbox's forwards or a catch-all take
  * no mail now (a member disabled, a domain suspended) is allowed, since
@@ -33,6 +35,10 @@ struct delivery_log {
 	struct strvec holders; /* lists, forwarding mailboxes, catch-alls */
 	struct strvec lost;    /* took mail, may take none now */
 	struct strvec domains; /* became ours */
+	/* Why a list lost its last target, a catch-all its address: pairs
+	 * of "Lteam@x" / "Dexample.com" and the address that went. */
+	struct strvec gone_from;
+	struct strvec gone;
 };
 
 /* The targets of a list (REF_ALIAS), the forwards of a mailbox
@@ -45,8 +51,11 @@ void delivery_lost(struct op *op, enum ref_kind kind, const char *name);
 void delivery_domain_new(struct op *op, const char *name);
 
 /* Takes an address that goes out of every list and forward naming it, in
- * any spelling. 0, or -1 (op failed) when it is a list's only target. */
+ * any spelling (a list left with no target is refused at commit, unless
+ * it goes too). 0, or -1 (op failed). */
 int delivery_leave(struct op *op, const char *address);
+/* The same for every address of an alias domain that goes. */
+int delivery_leave_domain(struct op *op, const char *name);
 
 /* The checks at commit, and the warnings: 0, or -1 with the op failed. */
 int delivery_check(struct op *op);

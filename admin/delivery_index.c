@@ -48,6 +48,7 @@ static int delivery_index_table(struct op *op, enum store_table table)
 		if (record_peek_type(value.data, value.len, &type) < 0 ||
 		    (type != REC_MAILBOX && type != REC_DOMAIN))
 			continue;
+		arena_reset(op->arena); /* one record at a time */
 		kind = kind_of_type(type);
 		name = arena_strndup(op->arena, key.data, key.len);
 		rec = arena_alloc(op->arena, kind_desc(kind)->size);

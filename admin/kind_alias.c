@@ -27,10 +27,7 @@ static int alias_check(struct op *op, const void *old_rec, const void *rec)
 	delivery_touch(op, REF_ALIAS, alias->address);
 	if (old != NULL && old->enabled && !alias->enabled)
 		delivery_lost(op, REF_ALIAS, alias->address);
-	/* An empty list answers NOTFOUND: its mail would be refused. */
-	if (alias->targets.count == 0)
-		return op_fail(op, CTL_INPUT,
-			       "targets: an alias needs at least one");
+	/* An empty list (refused at commit, delivery.c) answers NOTFOUND. */
 	for (size_t i = 0; i < alias->targets.count; i++) {
 		if (strcmp(alias->targets.items[i], alias->address) == 0)
 			return op_fail(

@@ -260,6 +260,16 @@ static int domain_alias_check(struct op *op, const void *old_rec,
 	return 0;
 }
 
+/* Its addresses go: the lists and forwards naming them leave them. */
+static int domain_alias_before_delete(struct op *op, const void *rec,
+				      bool recursive)
+{
+	const struct rec_domain_alias *alias = rec;
+
+	(void)recursive;
+	return delivery_leave_domain(op, alias->name);
+}
+
 const struct kind kind_domain_alias = {
     .type = REC_DOMAIN_ALIAS,
     .table = STORE_DOMAINS,
@@ -267,4 +277,5 @@ const struct kind kind_domain_alias = {
     .listed = true,
     .refs = domain_alias_refs,
     .check = domain_alias_check,
+    .before_delete = domain_alias_before_delete,
 };

@@ -91,13 +91,15 @@ enum lookup_status lookup_reach(const struct lookup_ctx *ctx,
 				enum lookup_reach *reach_r);
 /* mailmapctl's check of one target of a list or forward (holder: its
  * address) or of a catch-all (holder NULL), as written: judged as if
- * every domain were active and every mailbox and list enabled. *reach_r
- * is MISSING for an address of ours with no record, LOOP when it leads
- * back (*loop_r: "a -> b -> a"), else where it goes. FOUND or TEMPFAIL. */
+ * every domain were active and every mailbox and list enabled. FOUND with
+ * *reach_r: MISSING for an address of ours with no record, LOOP when it
+ * leads back (*detail_r: "a -> b -> a"), else where it goes. PERMFAIL
+ * when following it passes a limit of the lookups, TEMPFAIL when the
+ * store cannot be read (*detail_r says which). */
 enum lookup_status lookup_check_target(const struct lookup_ctx *ctx,
 				       const char *holder, const char *target,
 				       enum lookup_reach *reach_r,
-				       const char **loop_r);
+				       const char **detail_r);
 /* "receives", "disabled", "inactive domain"... */
 const char *lookup_reach_name(enum lookup_reach reach);
 /* RECEIVES or EXTERNAL: mail to it is delivered. */

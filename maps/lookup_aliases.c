@@ -5,6 +5,21 @@
 
 /* ---- aliases --------------------------------------------------------- */
 
+struct lookup_str lookup_extended(struct lookup_str address,
+				  const char *extension, char *buf)
+{
+	const char *at = memchr(address.data, '@', address.len);
+	size_t local = at != NULL ? (size_t)(at - address.data) : address.len;
+	size_t ext = strlen(extension);
+
+	if (ext == 0 || address.len + ext > NAMES_ADDRESS_MAX)
+		return address;
+	memcpy(buf, address.data, local);
+	memcpy(buf + local, extension, ext);
+	memcpy(buf + local + ext, address.data + local, address.len - local);
+	return (struct lookup_str){buf, address.len + ext};
+}
+
 /* An address of ours with the key's extension put back ("user+tag@d"),
  * as Postfix's propagate_unmatched_extensions does for hash tables: the
  * tag reaches Dovecot (Sieve), and cleanup stops at the self-mapping. */
@@ -13,18 +28,8 @@ static void lookup_item_extended(struct lookup_req *req,
 				 const char *extension)
 {
 	char buf[NAMES_ADDRESS_MAX + 1];
-	const char *at = memchr(address.data, '@', address.len);
-	size_t local = at != NULL ? (size_t)(at - address.data) : address.len;
-	size_t ext = strlen(extension);
 
-	if (ext == 0 || address.len + ext > NAMES_ADDRESS_MAX) {
-		lookup_item(&req->out, address);
-		return;
-	}
-	memcpy(buf, address.data, local);
-	memcpy(buf + local, extension, ext);
-	memcpy(buf + local + ext, address.data + local, address.len - local);
-	lookup_item(&req->out, (struct lookup_str){buf, address.len + ext});
+	lookup_item(&req->out, lookup_extended(address, extension, buf));
 }
 
 /* A mailbox: itself, plus the forwarding targets that take mail; itself
@@ -47,8 +52,11 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	if (keep)
 		lookup_item_extended(req, lookup_cstr(res->address),
 				     res->extension);
-	if (keep && req->probe)
-		return LOOKUP_FOUND; /* takes mail whatever it forwards */
+	/* Cleanup expands its forwards once, then stops at it: it takes
+	 * mail whatever it forwards (an alias-domain spelling does not map
+	 * to itself: its forwards are expanded each time it comes back). */
+	if (keep && req->probe && lookup_maps_to_self(res))
+		return LOOKUP_FOUND;
 	lookup_iter_init(&it, &res->rec, forward);
 	while (lookup_iter_next(&it, &target)) {
 		if (lookup_judge(req, target, &taken, &reach) != LOOKUP_FOUND)

@@ -84,6 +84,7 @@ struct lookup_req {
 	bool probe;	       /* judging a target: whether it takes mail */
 	bool structure;	       /* as if all were enabled and active */
 	bool loop;	       /* a loop was met under the target judged */
+	bool over_limit;       /* TEMPFAIL from a limit, not the store */
 	enum lookup_reach why; /* NOTFOUND from a handler: why */
 	const char *loop_text; /* the first loop met, "a -> b -> a" */
 	/* Last: lookup_req_init() leaves it as it is (only path[0..depth)
@@ -96,6 +97,7 @@ void lookup_req_init(struct lookup_req *req, const struct lookup_ctx *ctx);
 
 /* Where an address key led (resolution steps 1-3). */
 struct lookup_resolved {
+	char key[NAMES_ADDRESS_MAX + 1];     /* the key asked, normalised */
 	char address[NAMES_ADDRESS_MAX + 1]; /* the key of rec */
 	char extension[NAMES_LOCAL_MAX + 1]; /* "+tag" stripped in step 2 */
 	struct lookup_rec rec;		     /* the address record */
@@ -175,6 +177,16 @@ enum lookup_status lookup_dispatch(struct lookup_req *req, const char *key,
 enum lookup_status lookup_judge(struct lookup_req *req,
 				struct lookup_str target, bool *keep_r,
 				enum lookup_reach *reach_r);
+/* Does the answer for res hold the key asked, so that cleanup expands it
+ * once and then stops at it (been_here)? A mailbox that keeps its mail,
+ * asked as itself (with or without an extension), not in an alias
+ * domain. */
+bool lookup_maps_to_self(const struct lookup_resolved *res);
+/* address with extension ("+tag") put back before the @, in buf
+ * (NAMES_ADDRESS_MAX + 1 bytes); address as it is when that is too long
+ * or extension is "". */
+struct lookup_str lookup_extended(struct lookup_str address,
+				  const char *extension, char *buf);
 /* Answers for a resolved record (its aliases handler) with it on the
  * path; a loop is NOTFOUND with req->why LOOKUP_REACH_LOOP. */
 enum lookup_status lookup_visit(struct lookup_req *req,

@@ -13,12 +13,13 @@
  * lookup_judge() decides that for one target by following the answers the
  * aliases map itself gives (its handlers, in probe mode; a target with no
  * record is not rescued by its domain's catch-all), with:
- * - the path of the addresses being followed: meeting one again is a loop
- *   (cleanup would expand in circles until its recursion limit and defer
- *   the mail), unless it maps to itself (a mailbox that keeps its mail),
- *   where cleanup stops. A target under which any loop was met is left
- *   out, so an answer never leads cleanup into one. mailmapctl refuses
- *   loops; this guards stores written before it did;
+ * - the path of the addresses being followed, spelled as cleanup asks
+ *   them (user@alias.org is not user@example.com to cleanup): meeting one
+ *   again is a loop (cleanup would expand in circles until its limits
+ *   and defer the mail), unless its answer holds it (a mailbox that keeps
+ *   its mail, asked as itself), where cleanup stops. A target under which any
+ * loop was met is left out, so an answer never leads cleanup into one.
+ * mailmapctl refuses loops; this guards stores written before it did;
  * - limits: LOOKUP_NEST_MAX addresses deep, LOOKUP_VISITS_MAX judged per
  *   answer; beyond either the answer is TEMPFAIL (the mail waits and the
  *   reason is logged; never a wrong accept or reject).
@@ -45,6 +46,14 @@ const char *lookup_reach_name(enum lookup_reach reach)
 bool lookup_reach_takes_mail(enum lookup_reach reach)
 {
 	return reach == LOOKUP_REACH_RECEIVES || reach == LOOKUP_REACH_EXTERNAL;
+}
+
+/* TEMPFAIL for Postfix (the mail waits); mailmapctl refuses the change. */
+static enum lookup_status lookup_over_limit(struct lookup_req *req,
+					    const char *reason)
+{
+	req->over_limit = true;
+	return lookup_fail(req, reason);
 }
 
 /* ---- The path -------------------------------------------------------- */
@@ -91,22 +100,27 @@ static enum lookup_status lookup_path_enter(struct lookup_req *req,
 		return LOOKUP_NOTFOUND;
 	}
 	if (req->depth == LOOKUP_NEST_MAX)
-		return lookup_fail(req, "aliases nested too deep");
+		return lookup_over_limit(req, "aliases nested too deep");
 	req->path[req->depth].address = address;
 	req->path[req->depth].self = self;
 	req->depth++;
 	return LOOKUP_FOUND;
 }
 
-/* Does the record map to itself: a mailbox that keeps its mail (a copy,
- * or no forward at all)? */
-static bool lookup_maps_to_self(const struct lookup_resolved *res)
+bool lookup_maps_to_self(const struct lookup_resolved *res)
 {
+	char buf[NAMES_ADDRESS_MAX + 1];
+	struct lookup_str self;
+
 	if (res->rec.type != REC_MAILBOX)
 		return false;
 	/* a field read in place is its last item: empty when none */
-	return lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
-	       lookup_rec_str(&res->rec, F_MAILBOX(forward)).len == 0;
+	if (!lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) &&
+	    lookup_rec_str(&res->rec, F_MAILBOX(forward)).len != 0)
+		return false;
+	self = lookup_extended(lookup_cstr(res->address), res->extension, buf);
+	return self.len == strlen(res->key) &&
+	       memcmp(self.data, res->key, self.len) == 0;
 }
 
 /* ---- Following answers ----------------------------------------------- */
@@ -115,13 +129,13 @@ enum lookup_status lookup_visit(struct lookup_req *req,
 				const struct lookup_resolved *res)
 {
 	bool final;
-	enum lookup_status st = lookup_path_enter(
-	    req, res->address, lookup_maps_to_self(res), &final);
+	enum lookup_status st =
+	    lookup_path_enter(req, res->key, lookup_maps_to_self(res), &final);
 
 	if (st != LOOKUP_FOUND)
 		return st;
 	if (final) {
-		lookup_item(&req->out, lookup_cstr(res->address));
+		lookup_item(&req->out, lookup_cstr(res->key));
 		return LOOKUP_FOUND;
 	}
 	st = lookup_alias_dispatch(req, res);
@@ -209,7 +223,7 @@ enum lookup_status lookup_judge(struct lookup_req *req,
 	*keep_r = false;
 	*reach_r = LOOKUP_REACH_MISSING;
 	if (++req->visits > LOOKUP_VISITS_MAX)
-		return lookup_fail(req, "alias expansion too large");
+		return lookup_over_limit(req, "alias expansion too large");
 	st = lookup_resolve(req, target.data, target.len,
 			    LOOKUP_FOLLOW_ALIAS |
 				(req->structure ? LOOKUP_ANY_STATE : 0),
@@ -253,7 +267,7 @@ enum lookup_status lookup_reach(const struct lookup_ctx *ctx,
 enum lookup_status lookup_check_target(const struct lookup_ctx *ctx,
 				       const char *holder, const char *target,
 				       enum lookup_reach *reach_r,
-				       const char **loop_r)
+				       const char **detail_r)
 {
 	struct lookup_req req;
 	struct lookup_resolved res;
@@ -262,16 +276,18 @@ enum lookup_status lookup_check_target(const struct lookup_ctx *ctx,
 
 	lookup_req_init(&req, ctx);
 	req.structure = true;
-	*loop_r = NULL;
 	if (holder != NULL)
 		st = lookup_resolve(&req, holder, strlen(holder),
 				    LOOKUP_FOLLOW_ALIAS | LOOKUP_ANY_STATE,
 				    &res);
 	if (st == LOOKUP_FOUND)
-		st = lookup_path_enter(&req, res.address,
-				       lookup_maps_to_self(&res), &final);
+		st = lookup_path_enter(&req, res.key, lookup_maps_to_self(&res),
+				       &final);
 	if (st != LOOKUP_TEMPFAIL)
 		st = lookup_judge(&req, lookup_cstr(target), &keep, reach_r);
-	*loop_r = req.loop_text;
-	return st == LOOKUP_TEMPFAIL ? st : LOOKUP_FOUND;
+	*detail_r = req.loop_text;
+	if (st != LOOKUP_TEMPFAIL)
+		return LOOKUP_FOUND;
+	*detail_r = req.reason;
+	return req.over_limit ? LOOKUP_PERMFAIL : LOOKUP_TEMPFAIL;
 }

@@ -122,12 +122,13 @@ enum lookup_status lookup_resolve(struct lookup_req *req, const char *key,
 	enum lookup_status st;
 
 	res->domain_ok = false;
-	res->address[0] = '\0';
+	res->key[0] = res->address[0] = '\0';
 	/* Bare domains (virtual_alias_domains = $virtual_alias_maps), "*"
 	 * and anything that is not an address are not found. */
 	if (memchr(key, '@', key_len) == NULL ||
 	    names_address_normalize(key, key_len, address, &error) < 0)
 		return LOOKUP_NOTFOUND;
+	strcpy(res->key, address);
 	strcpy(res->address, address); /* the key, until a record is found */
 	names_address_split(address, &local_len, &domain);
 	st = lookup_domain_as(req, lookup_cstr(domain),

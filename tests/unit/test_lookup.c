@@ -199,6 +199,16 @@ static void put_mailboxes(struct store_txn *txn)
 		.address = "mc@example.com", .offer = "acme/basic",
 		.enabled = true, .forward_keep_copy = true,
 		.forward = LIST("lc@example.com")});
+	/* a mailbox keeping a copy, met again in an alias-domain spelling:
+	 * cleanup does not stop there (its answer does not hold it) */
+	put(txn, REC_MAILBOX, &(struct rec_mailbox){
+		.address = "ka@example.com", .offer = "acme/basic",
+		.enabled = true, .forward_keep_copy = true,
+		.forward = LIST("teamk@example.com")});
+	put(txn, REC_MAILBOX, &(struct rec_mailbox){
+		.address = "kb@example.com", .offer = "acme/basic",
+		.enabled = true, .forward_keep_copy = true,
+		.forward = LIST("kb+a@alias.org")});
 	put_mailbox(txn, "off@example.com", false);
 	put_mailbox(txn, "catch@example.com", true);
 	put_mailbox(txn, "first-last@example.com", true);
@@ -259,6 +269,7 @@ static void put_addresses(struct store_txn *txn)
 	put_alias(txn, "loopb@example.com", true,
 		  LIST("loopa@example.com", "custom@example.com"));
 	put_alias(txn, "lc@example.com", true, LIST("mc@example.com"));
+	put_alias(txn, "teamk@example.com", true, LIST("ka@alias.org"));
 	/* field 7 (enabled) with a truncated length */
 	put_raw(txn, STORE_ADDRESSES, "broken@example.com", "\x01\x05\x07\x85",
 		4);
@@ -531,6 +542,10 @@ static const struct lookup_case cases[] = {
 	{ "aliases", K("mc@example.com"), NULL, FOUND,
 	  "mc@example.com,lc@example.com" },
 	{ "aliases", K("lc@example.com"), NULL, FOUND, "mc@example.com" },
+	{ "aliases", K("ka@example.com"), NULL, FOUND, "ka@example.com" },
+	{ "aliases", K("teamk@example.com"), NULL, NOTFOUND, NULL },
+	{ "aliases", K("kb@example.com"), NULL, FOUND, "kb@example.com" },
+	{ "aliases", K("kb+a@alias.org"), NULL, FOUND, "kb+a@example.com" },
 	/* alias domains rewrite only to existing addresses */
 	{ "aliases", K("user@alias.org"), NULL, FOUND, "user@example.com" },
 	{ "aliases", K("User+Tag@ALIAS.org"), NULL, FOUND,
