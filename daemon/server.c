@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <event2/event.h>
+#include <errno.h>
 #include <event2/thread.h>
 #include <pthread.h>
 #include <signal.h>
@@ -166,12 +167,33 @@ static bool server_needs_state(const struct config *config)
 	return false;
 }
 
+/* Is a state environment that did not open broken for good (corrupt, of
+ * another format, unreadable to us), rather than short of a resource? */
+static bool server_state_broken(int ret, const char *dir)
+{
+	static const char *const files[] = {"data.mdb", "lock.mdb"};
+	char path[4200];
+
+	if (ret == STORE_PERMFAIL)
+		return true;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (access(path, R_OK | W_OK) < 0 && errno == EACCES)
+			return true;
+	}
+	return false;
+}
+
 /* The state environment is ours: created if missing, relaxed durability
- * (synced once a second by server_on_sync). */
+ * (synced once a second by server_on_sync). It only holds what can be
+ * learnt again (greylisting, quota usage, last logins): one that does
+ * not open (corrupt, of a newer format, unreadable) is moved aside to
+ * state.broken-TIME and a new one is made, rather than leave every
+ * lookup without a daemon. The config environment is never so treated. */
 static int server_open_state(struct server *server)
 {
 	const struct config *config = server_config(server);
-	char dir[4096];
+	char dir[4096], aside[4200];
 	struct store_settings settings = {.dir = dir,
 					  .kind = STORE_ENV_STATE,
 					  .map_size = config->map_size,
@@ -179,9 +201,29 @@ static int server_open_state(struct server *server)
 					  .nosync = true};
 	const char *error;
 
+	int ret;
+
 	if (!server_needs_state(config))
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/state", config->store_dir);
+	ret = store_open(&settings, &server->state_store, &error);
+	if (ret == STORE_OK)
+		return 0;
+	if (!server_state_broken(ret, dir)) {
+		log_error("%s", error);
+		return -1;
+	}
+	snprintf(aside, sizeof(aside), "%s.broken-%lld", dir,
+		 (long long)time(NULL));
+	if (rename(dir, aside) < 0) {
+		log_error("%s; and it cannot be moved aside to %s: %s", error,
+			  aside, strerror(errno));
+		return -1;
+	}
+	log_warning("%s: moved aside to %s, starting with an empty state "
+		    "(greylisting, quota usage and last logins are learnt "
+		    "again)",
+		    error, aside);
 	if (store_open(&settings, &server->state_store, &error) != STORE_OK) {
 		log_error("%s", error);
 		return -1;

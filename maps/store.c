@@ -103,10 +103,10 @@ static int store_env_init(struct store *store,
 		flags |= MDB_RDONLY;
 	if (settings->nosync)
 		flags |= MDB_NOSYNC;
-	if (settings->kind == STORE_ENV_STATE && !settings->read_only)
-		flags |= MDB_WRITEMAP;
-	/* Its pages are read at random, and its file is sparse: readahead
-	 * on a fault would read (zero-fill) whole large folios of holes. */
+	/* No MDB_WRITEMAP: with it, the state's file is sparse and a page
+	 * written into a hole on a full disk is a SIGBUS, where LMDB's own
+	 * writes (pwrite at commit) fail with ENOSPC and abort only that
+	 * transaction. Its pages are read at random: no readahead. */
 	if (settings->kind == STORE_ENV_STATE)
 		flags |= MDB_NORDAHEAD;
 	rc = mdb_env_create(&store->env);

@@ -8,8 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Why a commit failed. LMDB reports a short write as EIO, which is what
+ * a full filesystem usually gives: say so when it is full. */
+static const char *store_commit_error(const struct store *store, int rc)
+{
+	struct statvfs fs;
+
+	if ((rc == EIO || rc == ENOSPC) && statvfs(store->dir, &fs) == 0 &&
+	    fs.f_bavail == 0)
+		return "no space left on the filesystem";
+	return mdb_strerror(rc);
+}
 
 static int store_lock_writer(struct store *store, const char **error_r)
 {
@@ -114,8 +127,9 @@ static int store_write_once(struct store *store, store_write_fn *body,
 	if (rc == MDB_MAP_FULL)
 		return 1;
 	if (rc != 0)
-		*error_r = store_errorf("store %s: commit failed: %s",
-					store->dir, mdb_strerror(rc));
+		*error_r =
+		    store_errorf("store %s: commit failed: %s", store->dir,
+				 store_commit_error(store, rc));
 	return store_map_error(rc);
 }
 

@@ -110,6 +110,25 @@ static int check_antispam(struct check_ctx *c,
 	return offer->antispam ? 1 : 0;
 }
 
+/* Would smtpd accept the recipient (reject_unlisted_recipient)? The
+ * aliases map answers it (a list that takes mail, the catch-all...), or
+ * it is a mailbox (the mailboxes map; a disabled one was refused by
+ * check 3). 1 yes, 0 no, -1 the store cannot say. */
+static int check_recipient_listed(struct check_ctx *c, enum lookup_status st,
+				  const struct lookup_target *target)
+{
+	struct policy_str rcpt = c->req->attrs[POLICY_RECIPIENT];
+	struct lookup_answer answer;
+
+	if (st == LOOKUP_FOUND && target->type == REC_MAILBOX)
+		return 1;
+	lookup_socketmap(c->env->lookup, "aliases", strlen("aliases"),
+			 rcpt.data, rcpt.len, &answer);
+	if (answer.status == LOOKUP_TEMPFAIL)
+		return -1;
+	return answer.status == LOOKUP_FOUND;
+}
+
 int check_greylisting(struct check_ctx *c)
 {
 	const struct config_policy *settings = c->env->settings;
@@ -127,6 +146,12 @@ int check_greylisting(struct check_ctx *c)
 	if (!target
 		 ->domain_ours) /* not ours: reject_unauth_destination's job */
 		return CHECK_NONE;
+	/* No one there: never a 4xx inviting a retry (a dictionary attack,
+	 * a typo bouncing days later); reject_unlisted_recipient answers
+	 * 550 5.1.1 once the policy says DUNNO. */
+	ret = check_recipient_listed(c, st, target);
+	if (ret <= 0)
+		return ret < 0 ? CHECK_TEMPFAIL : CHECK_NONE;
 	ret = st == LOOKUP_FOUND ? check_antispam(c, target) : 1;
 	if (ret <= 0)
 		return ret < 0 ? CHECK_TEMPFAIL : CHECK_NONE;

@@ -60,6 +60,8 @@ static void setup(void)
 	ok("mailbox add bad@example.com offer=acme/basic extra=bad@quiet.com");
 	ok("alias add membersonly@example.com targets=user@example.com "
 	   "send_rules=allow:members");
+	ok("domain add catch.com customer=acme catchall=user@example.com");
+	ok("alias add dead@example.com targets=off@example.com");
 	memset(&settings, 0, sizeof(settings));
 	settings.greylisting = true;
 	settings.failure_accounts = CONFIG_FAIL_DEFER;
@@ -288,9 +290,18 @@ START_TEST(when_greylisting_applies)
 	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "user@example.com")),
 			 "DEFER_IF_PERMIT 4.7.1 Greylisted");
 	ck_assert_int_eq(greylist_calls, 1);
+	/* nobody there, nor behind a list: DUNNO, and Postfix's
+	 * reject_unlisted_recipient answers 550, not a 450 to retry */
 	ck_assert_str_eq(
-	    decide(RCPT_ANON("a@gmail.com", "unknown@example.com")),
-	    "DEFER_IF_PERMIT 4.7.1 Greylisted");
+	    decide(RCPT_ANON("a@gmail.com", "unknown@example.com")), "DUNNO");
+	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "dead@example.com")),
+			 "DUNNO");
+	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "nobody@alias.org")),
+			 "DUNNO");
+	ck_assert_int_eq(greylist_calls, 1);
+	/* an unknown address the catch-all takes is greylisted */
+	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "unknown@catch.com")),
+			 "DEFER_IF_PERMIT 4.7.1 Greylisted");
 	/* a list has no plan: its domain decides */
 	ck_assert_str_eq(decide(RCPT_ANON("a@gmail.com", "open@example.com")),
 			 "DEFER_IF_PERMIT 4.7.1 Greylisted");
