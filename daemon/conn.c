@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -224,6 +226,71 @@ static void conn_framing_error(struct conn *conn, enum proto_frame error,
 	conn_close_after_flush(conn);
 }
 
+/* ---- A store read that faults --------------------------------------- */
+
+/* The request this thread is answering, for a SIGBUS in a store read: a
+ * page of a mapped file that was truncated under mailmapd (config_store.h).
+ * Thread-local storage of the executable: safe in a signal handler. */
+static _Thread_local sigjmp_buf *conn_guard;
+
+static void conn_on_sigbus(int sig, siginfo_t *info, void *context)
+{
+	(void)info;
+	(void)context;
+	if (conn_guard != NULL)
+		siglongjmp(*conn_guard, 1);
+	signal(sig, SIG_DFL); /* not a store read: the usual crash */
+	raise(sig);
+}
+
+void conn_guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = conn_on_sigbus;
+	/* SA_NODEFER: the jump out does not restore a mask (sigsetjmp(.., 0)
+	 * spares a system call per request), so SIGBUS must stay open. */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+#define CONN_STORE_FAULT (-100)
+
+/* proto->handle, with a SIGBUS in a store read ending here instead. */
+static int conn_handle_guarded(struct conn *conn, const struct proto *proto,
+			       const struct proto_request *request)
+{
+	sigjmp_buf guard;
+	int ret;
+
+	if (sigsetjmp(guard, 0) != 0) {
+		conn_guard = NULL;
+		return CONN_STORE_FAULT;
+	}
+	conn_guard = &guard;
+	ret = proto->handle(conn, request);
+	conn_guard = NULL;
+	return ret;
+}
+
+/* The request met a store that broke under it: the worker leaves the
+ * store, what the request wrote is dropped, and the connection closes
+ * after the replies before it (the client asks again: Postfix reconnects
+ * once and resends, and gets TEMP now). */
+static void conn_store_fault(struct conn *conn, size_t pending_before)
+{
+	log_limited("conn %llu: a store read failed (SIGBUS): closing",
+		    (unsigned long long)conn->id);
+	worker_store_fault(conn->worker);
+	if (conn_buf_pending(&conn->out) > pending_before)
+		conn->out.len = conn->out.start + pending_before;
+	conn_close_after_flush(conn);
+}
+
+/* ---- Requests ----------------------------------------------------------- */
+
 /* Frames and answers the requests buffered so far, in order. */
 static void conn_process(struct conn *conn)
 {
@@ -247,7 +314,12 @@ static void conn_process(struct conn *conn)
 			conn_framing_error(conn, r, data, want);
 			return;
 		}
-		int ret = proto->handle(conn, &request);
+		size_t pending = conn_buf_pending(&conn->out);
+		int ret = conn_handle_guarded(conn, proto, &request);
+		if (ret == CONN_STORE_FAULT) {
+			conn_store_fault(conn, pending);
+			return;
+		}
 		if (ret != PROTO_MORE)
 			conn->in.start += request.used;
 		if (ret < 0) {

@@ -36,4 +36,9 @@ struct worker *conn_worker(const struct conn *conn);
 struct listener *conn_listener(const struct conn *conn);
 const struct snapshot *conn_snapshot(const struct conn *conn);
 
+/* Installs the SIGBUS handler that ends a request whose store read
+ * faults (a mapped file truncated under mailmapd) instead of the process;
+ * once, before the workers start. */
+void conn_guard_install(void);
+
 #endif

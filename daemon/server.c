@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config_store.h"
+#include "conn.h"
 #include "dict_backend.h"
 #include "greylist.h"
 #include "greylist_store.h"
@@ -24,6 +26,8 @@
 #include "worker.h"
 
 #define SERVER_WORKERS_MAX 64
+/* How often the config store's file is checked (config_store.h). */
+#define SERVER_WATCH_SECONDS 1
 
 struct snapshot {
 	atomic_int refs;
@@ -34,7 +38,7 @@ struct server {
 	const char *config_path;
 	pthread_mutex_t lock; /* guards current */
 	struct snapshot *current;
-	struct store *config_store;
+	struct config_store *config_store;
 	struct store *state_store; /* for policy, quota and lastlogin */
 	struct greylist_sweep sweep;
 	struct listener **listeners;
@@ -79,7 +83,7 @@ const struct config *snapshot_config(const struct snapshot *snapshot)
 	return snapshot->config;
 }
 
-struct store *server_config_store(struct server *server)
+struct config_store *server_config_store(struct server *server)
 {
 	return server->config_store;
 }
@@ -123,12 +127,10 @@ static int server_open_store(struct server *server)
 {
 	const struct config *config = server_config(server);
 	char dir[4096];
-	struct store_settings settings = {
-	    .dir = dir, .kind = STORE_ENV_CONFIG, .read_only = true};
 	const char *error;
 
 	snprintf(dir, sizeof(dir), "%s/config", config->store_dir);
-	if (store_open(&settings, &server->config_store, &error) != STORE_OK) {
+	if (config_store_open(dir, &server->config_store, &error) < 0) {
 		log_error("%s (create the store with mailmapctl first)", error);
 		return -1;
 	}
@@ -360,6 +362,24 @@ static void server_block_signals(sigset_t *old)
 
 #define SERVER_SWEEP_PER_TXN 256
 
+static void server_wake_workers(void *context)
+{
+	struct server *server = context;
+
+	for (size_t i = 0; i < server->worker_count; i++)
+		worker_wake(server->workers[i]);
+}
+
+/* The config store: replaced, gone, unreadable or truncated? */
+static void server_on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+
+	(void)fd;
+	(void)what;
+	config_store_watch(server->config_store);
+}
+
 static void server_on_sync(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *server = arg;
@@ -438,8 +458,17 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	static const int signals[] = {SIGHUP, SIGTERM, SIGINT};
 	struct event *events[3];
 
+	struct timeval watch_every = {SERVER_WATCH_SECONDS, 0};
+	struct event *watch_timer;
+
+	conn_guard_install();
 	if (server_start_workers(server) < 0)
 		return -1;
+	config_store_set_wake(server->config_store, server_wake_workers,
+			      server);
+	watch_timer =
+	    event_new(server->base, -1, EV_PERSIST, server_on_watch, server);
+	event_add(watch_timer, &watch_every);
 	for (int i = 0; i < 3; i++) {
 		events[i] = evsignal_new(server->base, signals[i],
 					 server_on_signal, server);
@@ -455,6 +484,7 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	}
 	for (int i = 0; i < 3; i++)
 		event_free(events[i]);
+	event_free(watch_timer);
 	return 0;
 }
 
@@ -468,7 +498,7 @@ static void server_free(struct server *server)
 	for (size_t i = 0; i < server->listener_count; i++)
 		listener_close(&server->listeners[i]);
 	free(server->listeners);
-	store_close(&server->config_store);
+	config_store_close(&server->config_store);
 	if (server->state_store != NULL) {
 		const char *error;
 		store_sync(server->state_store, &error);

@@ -18,6 +18,7 @@
 
 struct server;
 struct snapshot;
+struct config_store;
 
 /* Runs mailmapd until SIGTERM; returns the process exit status. */
 int server_run(const char *config_path, bool foreground);
@@ -27,7 +28,8 @@ struct snapshot *snapshot_get(struct server *server);
 void snapshot_put(struct snapshot *snapshot);
 const struct config *snapshot_config(const struct snapshot *snapshot);
 
-struct store *server_config_store(struct server *server);
+/* The config environment, watched (config_store.h). */
+struct config_store *server_config_store(struct server *server);
 /* The state environment, or NULL when no listener needs it (policy, or a
  * dict listener serving quota or lastlogin). */
 struct store *server_state_store(struct server *server);

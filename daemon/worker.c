@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config_store.h"
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
@@ -34,12 +35,15 @@ struct worker {
 	struct event_base *base;
 	struct accept_slot *slots;
 	size_t slot_count;
-	struct store_reader *reader;
+	struct config_store_ref *store;	   /* the config store read, or NULL */
+	uint64_t store_generation;	   /* of config_store.h, when taken */
+	struct store_reader *reader;	   /* on store; NULL with it */
 	struct record_cache *records;	   /* attached to reader's snapshots */
 	struct store_reader *state_reader; /* with a state store */
 	struct arena arena;
 	struct conn *conns;
 	struct policy_greylist *greylist;
+	struct event *store_changed; /* made active by worker_wake() */
 };
 
 static void worker_accept_one(struct accept_slot *slot, int fd,
@@ -107,6 +111,61 @@ static void worker_on_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/* Leaves the config store read so far (its cached records with it). */
+static void worker_leave_store(struct worker *worker)
+{
+	store_reader_free(&worker->reader);
+	record_cache_free(&worker->records);
+	config_store_put(&worker->store);
+}
+
+/* Reads the config store in place now, if there is one. */
+static int worker_take_store(struct worker *worker, const char **error_r)
+{
+	struct config_store *cs = server_config_store(worker->server);
+
+	worker_leave_store(worker);
+	worker->store = config_store_get(cs, &worker->store_generation);
+	if (worker->store == NULL)
+		return 0;
+	if (store_reader_new(config_store_ref_store(worker->store),
+			     &worker->reader, error_r) != STORE_OK) {
+		config_store_put(&worker->store);
+		return -1;
+	}
+	worker->records = record_cache_new();
+	store_reader_set_user(worker->reader, worker->records);
+	return 0;
+}
+
+void worker_store_fault(struct worker *worker)
+{
+	uint64_t generation = worker->store_generation;
+
+	/* The snapshot ends in the lock file only: no page is read. */
+	worker_leave_store(worker);
+	config_store_fault(server_config_store(worker->server), generation);
+}
+
+/* The config store changed: leave the old one now, even when idle. */
+static void worker_on_store_changed(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *worker = arg;
+	struct config_store *cs = server_config_store(worker->server);
+	const char *error;
+
+	(void)fd;
+	(void)what;
+	if (config_store_generation(cs) != worker->store_generation &&
+	    worker_take_store(worker, &error) < 0)
+		log_limited("config store: %s", error);
+}
+
+void worker_wake(struct worker *worker)
+{
+	event_active(worker->store_changed, EV_READ, 0);
+}
+
 int worker_new(struct server *server, struct listener *const *listeners,
 	       size_t listener_count, struct worker **worker_r,
 	       const char **error_r)
@@ -118,16 +177,12 @@ int worker_new(struct server *server, struct listener *const *listeners,
 	worker->server = server;
 	arena_init(&worker->arena, 0);
 	worker->base = event_base_new();
-	if (worker->base == NULL ||
-	    store_reader_new(server_config_store(server), &worker->reader,
-			     error_r) != STORE_OK) {
+	if (worker->base == NULL || worker_take_store(worker, error_r) < 0) {
 		if (worker->base == NULL)
 			*error_r = "cannot create an event loop";
 		worker_free(&worker);
 		return -1;
 	}
-	worker->records = record_cache_new();
-	store_reader_set_user(worker->reader, worker->records);
 	if (server_state_store(server) != NULL &&
 	    (store_reader_new(server_state_store(server), &worker->state_reader,
 			      error_r) != STORE_OK ||
@@ -136,6 +191,8 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		worker_free(&worker);
 		return -1;
 	}
+	worker->store_changed =
+	    event_new(worker->base, -1, 0, worker_on_store_changed, worker);
 	worker->slots = calloc(listener_count, sizeof(*worker->slots));
 	worker->slot_count = listener_count;
 	for (size_t i = 0; i < listener_count; i++) {
@@ -163,7 +220,8 @@ static void *worker_main(void *arg)
 	do {
 		ret = event_base_loop(worker->base, EVLOOP_ONCE);
 		/* before the loop waits: no snapshot pins old pages */
-		store_read_end(worker->reader);
+		if (worker->reader != NULL)
+			store_read_end(worker->reader);
 		worker_state_release(worker);
 		log_flush();
 	} while (ret == 0 && !event_base_got_exit(worker->base) &&
@@ -199,8 +257,9 @@ void worker_free(struct worker **workerp)
 		event_free(worker->slots[i].resume);
 	}
 	free(worker->slots);
-	store_reader_free(&worker->reader);
-	record_cache_free(&worker->records);
+	if (worker->store_changed != NULL)
+		event_free(worker->store_changed);
+	worker_leave_store(worker);
 	if (worker->state_reader != NULL)
 		store_reader_free(&worker->state_reader);
 	if (worker->base != NULL)
@@ -223,10 +282,19 @@ struct server *worker_server(const struct worker *worker)
 int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r)
 {
+	struct config_store *cs = server_config_store(worker->server);
+
 	arena_reset(&worker->arena);
+	*arena_r = &worker->arena;
+	if (config_store_generation(cs) != worker->store_generation &&
+	    worker_take_store(worker, error_r) < 0)
+		return STORE_TEMPFAIL;
+	if (worker->reader == NULL) {
+		*error_r = "config store unavailable";
+		return STORE_TEMPFAIL;
+	}
 	/* Between requests: no record from the cache is held any more. */
 	record_cache_trim(worker->records);
-	*arena_r = &worker->arena;
 	return store_read_latest(worker->reader, txn_r, error_r);
 }
 

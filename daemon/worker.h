@@ -38,6 +38,12 @@ struct server *worker_server(const struct worker *worker);
  * loop turn share the snapshot while no commit comes between them; the
  * worker releases it at the end of the turn, so an idle worker pins no
  * old pages. */
+/* The config store changed (any thread): the worker leaves the one it
+ * reads at once, even when idle. */
+void worker_wake(struct worker *worker);
+/* A page of the config store could not be read (SIGBUS, conn.c): the
+ * worker leaves it and has it dropped for every worker. */
+void worker_store_fault(struct worker *worker);
 int worker_request_begin(struct worker *worker, struct store_txn **txn_r,
 			 struct arena **arena_r, const char **error_r);
 

@@ -309,3 +309,12 @@ int store_sync(struct store *store, const char **error_r)
 
 /* Another process grew the map: adopt its size. Needs every transaction of
  * this process ended, hence the exclusive lock. */
+
+int store_file_stat(const struct store *store, struct stat *st_r)
+{
+	mdb_filehandle_t fd;
+
+	if (mdb_env_get_fd(store->env, &fd) != 0)
+		return -1;
+	return fstat(fd, st_r);
+}

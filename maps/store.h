@@ -52,6 +52,7 @@ struct store_val {
 	size_t len;
 };
 
+struct stat;
 struct store;
 struct store_txn;
 struct store_reader;
@@ -80,6 +81,8 @@ void store_close(struct store **store);
 const char *store_dir(const struct store *store);
 /* Largest key LMDB accepts in this environment. */
 size_t store_max_key(const struct store *store);
+/* fstat() of the environment's data file, as it is open. 0 or -1. */
+int store_file_stat(const struct store *store, struct stat *st_r);
 /* Flushes a nosync environment to disk. */
 int store_sync(struct store *store, const char **error_r);
 

@@ -28,6 +28,7 @@ def setup():
             "mailbox add off@example.com offer=acme/basic enabled=no\n"
             "mailbox add inside@example.com offer=acme/internal\n"
             "mailbox add forced@example.com offer=acme/forced\n"
+            "mailbox add u2@example.com offer=acme/basic\n"
             "alias add staff@example.com targets=user@example.com send_rules=allow:domain:example.com\n")
     D.permissions()
     D.write_config(f'''store: {{ dir = "{D.store}"; }};
@@ -86,6 +87,9 @@ def test_greylisting():
           f"early retry (sender extension ignored) deferred: {early!r}")
     second = ask(sender="news@remote.test", recipient="u2@example.com")
     check(second is not None and second.startswith(b"action=DEFER_IF_PERMIT"), "second recipient deferred")
+    nobody = ask(sender="news@remote.test", recipient="nobody@example.com")
+    check(nobody == b"action=DUNNO\n\n",
+          f"a recipient nobody has is not greylisted (Postfix answers 550): {nobody!r}")
     time.sleep(2.3)
     both = ask_all(dict(sender="news@remote.test", recipient="user@example.com",
                         client_address="192.0.2.77", instance="aaaa.1"),
