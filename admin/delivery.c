@@ -411,6 +411,17 @@ int delivery_leave(struct op *op, const char *address)
 	return delivery_drop_all(op, &r, address);
 }
 
+/* The domain of a target as the refs index holds it (not NUL-ended). */
+static const char *delivery_target_domain(const char *to, size_t len,
+					  size_t *len_r)
+{
+	const char *at = memchr(to, '@', len);
+	const char *domain = at != NULL ? at + 1 : to + len;
+
+	*len_r = len - (size_t)(domain - to);
+	return domain;
+}
+
 /* Collects the targets in one domain. */
 struct in_domain {
 	const char *domain;
@@ -422,10 +433,10 @@ static int in_domain_collect(void *context, const char *to, size_t to_len,
 			     size_t from_len)
 {
 	struct in_domain *d = context;
-	const char *at = memchr(to, '@', to_len);
+	size_t dlen;
+	const char *domain = delivery_target_domain(to, to_len, &dlen);
 
-	if (at == NULL || strlen(d->domain) != to_len - (size_t)(at + 1 - to) ||
-	    memcmp(at + 1, d->domain, strlen(d->domain)) != 0)
+	if (dlen != strlen(d->domain) || memcmp(domain, d->domain, dlen) != 0)
 		return 0;
 	return referrer_collect(d->r, to, to_len, from_kind, from, from_len);
 }
@@ -503,9 +514,8 @@ static int by_domain_visit(void *context, const char *to, size_t to_len,
 			   size_t from_len)
 {
 	struct by_domain *b = context;
-	const char *at = memchr(to, '@', to_len);
-	const char *domain = at != NULL ? at + 1 : to;
-	size_t dlen = to_len - (size_t)(domain - to);
+	size_t dlen;
+	const char *domain = delivery_target_domain(to, to_len, &dlen);
 
 	if (strvec_has(&b->op->delivery->domains, domain, dlen))
 		delivery_push(b->op, &b->op->delivery->holders, from_kind, from,
