@@ -80,6 +80,17 @@ class Daemon:
         return open(self.log).read()
 
 
+def letters(i):
+    """i written in letters: greylisting normalises numeric parts of
+    senders (VERP), so distinct senders must differ in letters."""
+    out = ""
+    while True:
+        out += chr(ord("a") + i % 26)
+        i //= 26
+        if i == 0:
+            return out
+
+
 def connect(path, timeout=5):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)

@@ -4,11 +4,15 @@ a sending MTA would: a 4xx (greylisting, or mailmapd away) is tried again
 after a pause, a 5xx is final. Prints one JSON line per message:
 {"id", "rcpt", "result": "accepted" | "refused" | "gave up", "tries"}."""
 import json
+import os
 import random
 import smtplib
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import letters  # noqa: E402
 
 HOST, PORT, COUNT, THREADS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 DEADLINE = time.monotonic() + float(sys.argv[5])  # seconds for the whole load
@@ -18,15 +22,6 @@ UNKNOWN = ["nobody@nocatch.example", "ghost@nocatch.example"]
 RETRY_PAUSE = 0.7  # seconds before a message is tried again
 lock = threading.Lock()
 queue = list(range(COUNT))
-
-
-def letters(i):
-    out = ""
-    while True:
-        out += chr(ord("a") + i % 26)
-        i //= 26
-        if i == 0:
-            return out
 
 
 def attempt(n, rcpt):

@@ -328,6 +328,13 @@ pf_start() {
 	fi
 }
 
+# smtpd answers EHLO on 127.0.0.1:PORT (at most 50 tries of at most 5 s).
+smtpd_up() {
+	timeout 5 swaks --server 127.0.0.1 --port "$1" --timeout 4 \
+		--quit-after EHLO >/dev/null 2>&1
+}
+pf_wait_smtpd() { wait_for 50 smtpd_up "$1"; }
+
 # The processes whose parent is PID (the master's children).
 children_of() {
 	local stat line fields

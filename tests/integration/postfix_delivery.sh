@@ -55,11 +55,7 @@ pf_config "$SMTP" 9 "$OTHER"
 postconf -c "$PF" -e "virtual_transport = $LMTP" "in_flow_delay = 0"
 pf_start
 
-smtpd_up() {
-	timeout 5 swaks --server 127.0.0.1 --port "$SMTP" --timeout 4 \
-		--quit-after EHLO >/dev/null 2>&1
-}
-if ! wait_for 50 smtpd_up; then
+if ! pf_wait_smtpd "$SMTP"; then
 	fail "smtpd on 127.0.0.1:$SMTP does not answer: $(tail -20 "$WORK/maillog")"
 	dv_finish
 fi

@@ -50,11 +50,7 @@ smtpd_policy_service_timeout = 10s
 in_flow_delay = 0
 EOF
 pf_start
-smtpd_up() {
-	timeout 5 swaks --server 127.0.0.1 --port "$SMTP" --timeout 4 \
-		--quit-after EHLO >/dev/null 2>&1
-}
-wait_for 50 smtpd_up || {
+pf_wait_smtpd "$SMTP" || {
 	fail "smtpd does not answer: $(tail -20 "$WORK/maillog")"
 	pf_finish
 }

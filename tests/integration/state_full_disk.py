@@ -12,7 +12,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Daemon, check, connect, finish  # noqa: E402
+from harness import Daemon, check, connect, finish, letters  # noqa: E402
 from policy_client import read_reply, request  # noqa: E402
 
 D = Daemon(*sys.argv[1:4])
@@ -58,16 +58,6 @@ def dict_userdb():
         data += chunk
     s.close()
     return data
-
-
-def letters(i):
-    """i in letters: greylisting normalises numeric parts of senders."""
-    out = ""
-    while True:
-        out += chr(ord("a") + i % 26)
-        i //= 26
-        if i == 0:
-            return out
 
 
 def fill(stop, counts, n):
