@@ -190,7 +190,7 @@ static bool server_state_broken(int ret, const char *dir)
  * (synced once a second by server_on_sync). It only holds what can be
  * learnt again (greylisting, quota usage, last logins): one that does
  * not open (corrupt, of a newer format, unreadable) is moved aside to
- * state.broken-TIME and a new one is made, rather than leave every
+ * state.broken-TIME-PID and a new one is made, rather than leave every
  * lookup without a daemon. The config environment is never so treated. */
 static int server_open_state(struct server *server)
 {
@@ -215,8 +215,10 @@ static int server_open_state(struct server *server)
 		log_error("%s", error);
 		return -1;
 	}
-	snprintf(aside, sizeof(aside), "%s.broken-%lld", dir,
-		 (long long)time(NULL));
+	/* The pid too: a restart within the same second must not find the
+	 * name taken. */
+	snprintf(aside, sizeof(aside), "%s.broken-%lld-%ld", dir,
+		 (long long)time(NULL), (long)getpid());
 	if (rename(dir, aside) < 0) {
 		log_error("%s; and it cannot be moved aside to %s: %s", error,
 			  aside, strerror(errno));

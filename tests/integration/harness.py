@@ -79,6 +79,17 @@ class Daemon:
     def log_text(self):
         return open(self.log).read()
 
+    def wait_log(self, text, mark=0, seconds=5):
+        """The log from mark on, once it holds text (or after seconds):
+        the listeners accept before the stores are open, so a connection
+        alone does not tell that startup is done."""
+        deadline = time.monotonic() + seconds
+        while True:
+            log = self.log_text()[mark:]
+            if text in log or time.monotonic() > deadline:
+                return log
+            time.sleep(0.02)
+
 
 def letters(i):
     """i written in letters: greylisting normalises numeric parts of

@@ -75,7 +75,7 @@ def started_aside(what):
     check(alive, f"{what}: mailmapd serves (exit {proc.poll()})")
     if not alive:
         return
-    log = D.log_text()[mark:]
+    log = D.wait_log("ready:", mark)
     aside = glob.glob(STATE + ".broken-*")
     check("moved aside to" in log and len(aside) == 1,
           f"{what}: moved aside with a log line: "
