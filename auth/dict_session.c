@@ -165,9 +165,10 @@ static int dict_cmd_hello(struct dict_session *s, const struct dict_env *env,
 		return dict_fail(error_r, "second handshake");
 	if (c->count < 5)
 		return dict_fail(error_r, "malformed handshake");
-	if (c->len[0] != 1 || c->f[0][0] != '3')
+	if (c->len[0] != 1 || (c->f[0][0] != '3' && c->f[0][0] != '4'))
 		return dict_fail(error_r, "unsupported protocol version (only "
-					  "Dovecot 2.3's major version 3)");
+					  "major versions 3 and 4: Dovecot 2.3 "
+					  "and 2.4)");
 	for (int i = 0; dict_name_strings[i] != NULL; i++) {
 		if (strlen(dict_name_strings[i]) != c->len[4] ||
 		    memcmp(dict_name_strings[i], c->f[4], c->len[4]) != 0)
@@ -176,6 +177,7 @@ static int dict_cmd_hello(struct dict_session *s, const struct dict_env *env,
 			return dict_fail(error_r,
 					 "dict not served on this listener");
 		s->dict = (enum dict_name)i;
+		s->version = (unsigned)(c->f[0][0] - '0');
 		s->handshaken = true;
 		return DICT_SESSION_DONE;
 	}
@@ -274,10 +276,16 @@ static int dict_cmd_begin(struct dict_session *s, const struct dict_env *env,
 			  const struct dict_cmd *c, const char **error_r)
 {
 	struct dict_txn *txn;
-	unsigned long id;
+	unsigned long id, expire;
 
 	(void)env;
 	if (c->count < 2 || !dict_parse_ulong(c->f[0], c->len[0], &id))
+		return dict_fail(error_r, "malformed begin");
+	/* v4: B<id>\t<user>\t<expire secs>. The state keeps no expiry
+	 * (quota usage and last logins are kept until overwritten), but the
+	 * field must be a number: it is not part of the user. */
+	if (s->version >= 4 &&
+	    (c->count < 3 || !dict_parse_ulong(c->f[2], c->len[2], &expire)))
 		return dict_fail(error_r, "malformed begin");
 	if (c->len[1] > DICT_ITEM_MAX)
 		return dict_fail(error_r, "transaction user too long");
@@ -342,8 +350,9 @@ static int dict_cmd_inc(struct dict_session *s, const struct dict_env *env,
 	return dict_txn_add(s, c, DICT_OP_INC, error_r);
 }
 
-/* T (timestamp) changes nothing here, but its id must exist. */
-static int dict_cmd_timestamp(struct dict_session *s,
+/* T (timestamp) and V (v4: hide the values in logs) change nothing
+ * here, but their id must exist. */
+static int dict_cmd_txn_mark(struct dict_session *s,
 			      const struct dict_env *env,
 			      const struct dict_cmd *c, const char **error_r)
 {
@@ -400,16 +409,17 @@ static const struct dict_command {
 	char code;
 	int (*run)(struct dict_session *s, const struct dict_env *env,
 		   const struct dict_cmd *c, const char **error_r);
+	unsigned only_version; /* 0: every version */
 } dict_commands[] = {
     {'H', dict_cmd_hello},	  {'L', dict_cmd_lookup},
     {'I', dict_cmd_iterate},	  {'B', dict_cmd_begin},
     {'S', dict_cmd_set},	  {'U', dict_cmd_unset},
-    {'A', dict_cmd_inc},	  {'T', dict_cmd_timestamp},
+    {'A', dict_cmd_inc},	  {'T', dict_cmd_txn_mark},
     {'R', dict_cmd_rollback},	  {'C', dict_cmd_commit},
-    {'D', dict_cmd_commit_async},
+    {'D', dict_cmd_commit_async, 3}, {'V', dict_cmd_txn_mark, 4},
 };
 
-/* Fields per command: S, A and T have three, I four, H five. */
+/* Fields per command: B (v4), S, A and T have three, I four, H five. */
 static size_t dict_field_count(char code)
 {
 	switch (code) {
@@ -417,12 +427,12 @@ static size_t dict_field_count(char code)
 		return 5;
 	case 'I':
 		return 4;
+	case 'B':
 	case 'S':
 	case 'A':
 	case 'T':
 		return 3;
 	case 'L':
-	case 'B':
 	case 'U':
 		return 2;
 	default:
@@ -449,8 +459,14 @@ int dict_session_handle(struct dict_session *session,
 		return dict_fail(error_r, "malformed escape");
 	for (size_t i = 0; i < sizeof(dict_commands) / sizeof(dict_commands[0]);
 	     i++) {
-		if (dict_commands[i].code == c.code)
-			return dict_commands[i].run(session, env, &c, error_r);
+		const struct dict_command *cmd = &dict_commands[i];
+		if (cmd->code != c.code)
+			continue;
+		if (cmd->only_version != 0 &&
+		    session->handshaken &&
+		    cmd->only_version != session->version)
+			break; /* D in v4, V in v3 */
+		return cmd->run(session, env, &c, error_r);
 	}
 	return dict_fail(error_r, "unknown command");
 }

@@ -1,11 +1,12 @@
 /*
- * dict_session: one connection of Dovecot 2.3's dict protocol
- * (protocols.md 3.2-3.4), apart from sockets: the handshake, the commands
- * and their replies, transactions, and iteration in chunks.
+ * dict_session: one connection of Dovecot's dict protocol, major version
+ * 3 (Dovecot 2.3, protocols.md 3.2-3.4) or 4 (Dovecot 2.4, protocols.md
+ * 5), kept per connection, apart from sockets: the handshake, the
+ * commands and their replies, transactions, and iteration in chunks.
  *
- * - H<major>\t<minor>\t<value type>\t<user>\t<dict name>: major 3 only
- *   (Dovecot 2.4 sends 4: refused); the name must be one of
- *   dict_name_strings and served by the listener. Never answered.
+ * - H<major>\t<minor>\t<value type>\t<user>\t<dict name>: major 3 or 4
+ *   (any other is refused); the name must be one of dict_name_strings
+ *   and served by the listener. Never answered.
  * - L<key>\t<user>: O<value> / N / F<reason> (F too when the config
  *   store cannot be read: never a wrong N).
  * - I<flags>\t<max_rows>\t<path>\t<user>: rows O<key>\t<value> (with
@@ -14,9 +15,11 @@
  *   DICT_ITER_CHUNK: the handler answers DICT_SESSION_MORE and is called
  *   again with the same line once the output has drained; the cursor
  *   (last key sent, rows counted against max_rows) lives in the session.
- * - B<id>\t<user>, S<id>\t<key>\t<value>, U<id>\t<key>, A<id>\t<key>\t<n>,
- *   T<id>\t..., R<id>: no reply ever. C<id>: O<id> / N<id> / F<id>\t<why>;
- *   D<id>: the same after an 'A'.
+ * - B<id>\t<user> (v4: B<id>\t<user>\t<expire secs>, a number, not kept),
+ *   S<id>\t<key>\t<value>, U<id>\t<key>, A<id>\t<key>\t<n>, T<id>\t...,
+ *   V<id> (v4 only: hide values in logs), R<id>: no reply ever.
+ *   C<id>: O<id> / N<id> / F<id>\t<why>; D<id> (v3 only): the same after
+ *   an 'A'.
  * Replies strictly in order, no async ids. An unknown command, a command
  * before the handshake, an unknown or duplicate transaction id, a
  * transaction over its limits or a malformed line closes the connection
@@ -45,6 +48,7 @@ struct dict_txn;
 
 struct dict_session {
 	bool handshaken;
+	unsigned version; /* the handshake's major version: 3 or 4 */
 	enum dict_name dict;
 	struct dict_txn *txns; /* open transactions (malloc'd) */
 	size_t txn_count;

@@ -3,10 +3,12 @@
 #
 #   tests/fuzz/run.sh [SECONDS]            each target SECONDS (default 20),
 #                                          from the kept corpus (CI's run)
-#   tests/fuzz/run.sh --long [RUNS]        each target RUNS executions
-#                                          (default 10 000 000, at most an
-#                                          hour), two at a time, then the
-#                                          new inputs merged into the kept
+#   tests/fuzz/run.sh --long [RUNS [TARGET...]]
+#                                          each target (or those named)
+#                                          RUNS executions (default
+#                                          10 000 000, at most two hours),
+#                                          two at a time, then the new
+#                                          inputs merged into the kept
 #                                          corpus, tests/fuzz/corpus/TARGET
 #
 # The kept corpus only seeds a run: a short run never writes to it, so a
@@ -14,8 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=20 runs=0
+targets=(netstring records names policy_request dict)
 if [ "${1:-}" = "--long" ]; then
-	runs=${2:-10000000} seconds=3600
+	runs=${2:-10000000} seconds=7200
+	[ $# -gt 2 ] && targets=("${@:3}")
 elif [ $# -gt 0 ]; then
 	seconds=$1
 fi
@@ -24,7 +28,6 @@ trap 'rm -rf "$out"' EXIT
 flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -Imaps -Idaemon -Ipolicy -Iauth -Iconf)
 maps=(maps/arena.c maps/codec.c maps/records.c maps/names.c maps/names_puny.c)
-targets=(netstring records names policy_request dict)
 
 declare -A sources=(
 	[netstring]="daemon/netstring.c"

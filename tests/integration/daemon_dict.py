@@ -151,8 +151,45 @@ def test_large_iteration():
     s.close()
 
 
+def test_v3_and_v4_at_once():
+    """A 2.3 (v3) and a 2.4 (v4) client on one listener, interleaved:
+    each connection keeps its own version (B's third field in v4, D in
+    v3 only)."""
+    v3, v4 = connect(QUOTA), connect(QUOTA)
+    v3.sendall(b"H3\t2\t0\t\tquota\nB1\tuser@example.com\n")
+    v4.sendall(b"H4\t0\t0\t\tquota\nB1\tuser@example.com\t0\n")
+    v3.sendall(b"S1\tpriv/quota/messages\t3\n")
+    v4.sendall(b"V1\nS1\tpriv/quota/storage\t21\n")
+    lookups = (b"Lpriv/quota/storage\tuser@example.com\n"
+               b"Lpriv/quota/messages\tuser@example.com\n")
+    v4.sendall(b"S1\tpriv/quota/messages\t1\nC1\n" + lookups)
+    got4 = read_lines(v4, 3)
+    check(got4 == b"O1\nO21\nO1\n",
+          f"v4: B with expire, V, commit, lookups: {got4!r}")
+    # v3's transaction, open all along, ends after v4's commit.
+    v3.sendall(b"A1\tpriv/quota/messages\t1\nD1\n" + lookups)
+    got3 = read_lines(v3, 3)
+    check(got3 == b"AO1\nO21\nO4\n",
+          f"v3: D commit beside it, same store: {got3!r}")
+    v3.close()
+    v4.sendall(b"B2\tuser@example.com\t0\nD2\n")
+    check(closed(v4), "v4: D (gone in version 4) closes the connection")
+    v4.close()
+
+
+def read_lines(s, lines, timeout=3.0):
+    buf = b""
+    s.settimeout(timeout)
+    while buf.count(b"\n") < lines:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
 BAD = [
-    ("Dovecot 2.4's version 4", AUTH, b"H4\t0\t0\t\tauth\nLshared/x\tu\n",
+    ("a future version 5", AUTH, b"H5\t0\t0\t\tauth\nLshared/x\tu\n",
      "unsupported protocol version"),
     ("a dict this listener does not serve", AUTH,
      b"H3\t2\t0\t\tquota\nLpriv/quota/storage\tu\n", "not served"),
@@ -196,6 +233,7 @@ def main():
     D.start(AUTH)
     try:
         test_answers()
+        test_v3_and_v4_at_once()
         test_large_iteration()
         test_bad_input()
     finally:

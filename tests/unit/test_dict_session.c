@@ -1,7 +1,8 @@
 /*
  * Unit tests of auth/dict_session.c on a fake backend: each command's
  * reply shape, H unanswered, pipelined replies in order, the handshake
- * (version 3 only, served names), a priv/ key with an empty user, a
+ * (versions 3 and 4, served names), the v4 differences (B's expire
+ * field, T, V, no D), a priv/ key with an empty user, a
  * config store that cannot be read (F, never N), transactions (rollback
  * leaves nothing, commit hands over the ops and B's user, N and F
  * commits, limits, release at close), protocol violations that close,
@@ -216,7 +217,8 @@ START_TEST(hello_and_lookups_in_order)
 END_TEST
 
 static const char *const bad_handshakes[] = {
-    "H4\t0\t0\t\tauth\n", /* Dovecot 2.4 */
+    "H5\t0\t0\t\tauth\n", /* a future Dovecot */
+    "H2\t0\t0\t\tauth\n",
     "H33\t2\t0\t\tauth\n",
     "H\t2\t0\t\tauth\n",
     "H3\t2\t0\t\tnosuch\n",
@@ -360,6 +362,65 @@ START_TEST(transaction_limits)
 }
 END_TEST
 
+/* ---- protocol version 4 (Dovecot 2.4) ------------------------------------ */
+
+/* What Dovecot 2.4.1's own clients send (protocols.md 5): the handshake,
+ * lookups with and without a user, quota_clone's transaction with B's
+ * third field, doveadm's T and V; replies as in v3. */
+START_TEST(version_4_commands)
+{
+	ck_assert_int_eq(feed("H4\t0\t0\t\tquota\n"), DICT_SESSION_DONE);
+	ck_assert_uint_eq(out_len, 0);
+	ck_assert_uint_eq(session.version, 4);
+	ck_assert_int_eq(feed("B1\tuser@example.com\t0\n"
+			      "S1\tpriv/quota/storage\t21\n"
+			      "S1\tpriv/quota/messages\t1\nC1\n"),
+			 DICT_SESSION_DONE);
+	ck_assert_str_eq(commit_user, "user@example.com"); /* not "...\t0" */
+	ck_assert_uint_eq(commit_count, 2);
+	ck_assert_str_eq(commit_ops[1].value, "1");
+	ck_assert_int_eq(feed("B2\tuser@example.com\t300\n"
+			      "T2\t1700000000\t123456789\nV2\n"
+			      "S2\tpriv/x/b\tline1\001nline2\nA2\tpriv/x/c\t5\n"
+			      "U2\tpriv/x/c\nC2\n"
+			      "Lpriv/quota/storage\tu@x\nLshared/x\t\n"),
+			 DICT_SESSION_DONE);
+	ck_assert_uint_eq(commit_count, 3);
+	ck_assert_str_eq(commit_ops[0].value, "line1\nline2");
+	ck_assert_str_eq(out, "O1\nO2\nO74\nN\n");
+	ck_assert_uint_eq(last_user_len, 0); /* the empty user field */
+	/* A commit's N and F, as in v3. */
+	clear_out();
+	commit_status = DICT_FAILED;
+	feed("B3\tu\t0\nS3\tk\tv\nC3\n");
+	ck_assert_str_eq(out, "F3\tdisk\001tfull\n");
+}
+END_TEST
+
+/* v4 lines that close the connection: each after "H4...\nB1\tu\t0\n". */
+static const char *const bad_version_4[] = {
+    "D1\n",		/* async commit: gone in v4 */
+    "B2\tu\n",	/* no expire field */
+    "B2\tu\tsoon\n", /* not a number */
+    "V9\n",		/* unknown id */
+};
+
+START_TEST(version_4_violations_close)
+{
+	feed("H4\t0\t0\t\tquota\nB1\tu\t0\n");
+	ck_assert_int_eq(feed(bad_version_4[_i]), DICT_SESSION_CLOSE);
+	ck_assert_int_eq(commits, 0);
+}
+END_TEST
+
+/* V exists only in v4: a v3 client never sends it. */
+START_TEST(version_3_has_no_v)
+{
+	feed("H3\t2\t0\t\tquota\nB1\tu\n");
+	ck_assert_int_eq(feed("V1\n"), DICT_SESSION_CLOSE);
+}
+END_TEST
+
 /* ---- iteration ---------------------------------------------------------- */
 
 /* Counts rows and terminators in out; *last_r: the last line's code. */
@@ -486,6 +547,10 @@ int main(void)
 			    sizeof(bad_transactions) /
 				sizeof(bad_transactions[0]));
 	tcase_add_test(tc, transaction_limits);
+	tcase_add_test(tc, version_4_commands);
+	tcase_add_loop_test(tc, version_4_violations_close, 0,
+			    sizeof(bad_version_4) / sizeof(bad_version_4[0]));
+	tcase_add_test(tc, version_3_has_no_v);
 	tcase_add_test(tc, iteration_chunks_and_max_rows);
 	tcase_add_test(tc, iteration_no_value_and_failures);
 	suite_add_tcase(s, tc);
