@@ -352,9 +352,8 @@ static int dict_cmd_inc(struct dict_session *s, const struct dict_env *env,
 
 /* T (timestamp) and V (v4: hide the values in logs) change nothing
  * here, but their id must exist. */
-static int dict_cmd_txn_mark(struct dict_session *s,
-			      const struct dict_env *env,
-			      const struct dict_cmd *c, const char **error_r)
+static int dict_cmd_txn_mark(struct dict_session *s, const struct dict_env *env,
+			     const struct dict_cmd *c, const char **error_r)
 {
 	(void)env;
 	if (dict_txn_find(s, c->f[0], c->len[0]) == NULL)
@@ -411,12 +410,18 @@ static const struct dict_command {
 		   const struct dict_cmd *c, const char **error_r);
 	unsigned only_version; /* 0: every version */
 } dict_commands[] = {
-    {'H', dict_cmd_hello},	  {'L', dict_cmd_lookup},
-    {'I', dict_cmd_iterate},	  {'B', dict_cmd_begin},
-    {'S', dict_cmd_set},	  {'U', dict_cmd_unset},
-    {'A', dict_cmd_inc},	  {'T', dict_cmd_txn_mark},
-    {'R', dict_cmd_rollback},	  {'C', dict_cmd_commit},
-    {'D', dict_cmd_commit_async, 3}, {'V', dict_cmd_txn_mark, 4},
+    {'H', dict_cmd_hello},
+    {'L', dict_cmd_lookup},
+    {'I', dict_cmd_iterate},
+    {'B', dict_cmd_begin},
+    {'S', dict_cmd_set},
+    {'U', dict_cmd_unset},
+    {'A', dict_cmd_inc},
+    {'T', dict_cmd_txn_mark},
+    {'R', dict_cmd_rollback},
+    {'C', dict_cmd_commit},
+    {'D', dict_cmd_commit_async, 3},
+    {'V', dict_cmd_txn_mark, 4},
 };
 
 /* Fields per command: B (v4), S, A and T have three, I four, H five. */
@@ -462,8 +467,7 @@ int dict_session_handle(struct dict_session *session,
 		const struct dict_command *cmd = &dict_commands[i];
 		if (cmd->code != c.code)
 			continue;
-		if (cmd->only_version != 0 &&
-		    session->handshaken &&
+		if (cmd->only_version != 0 && session->handshaken &&
 		    cmd->only_version != session->version)
 			break; /* D in v4, V in v3 */
 		return cmd->run(session, env, &c, error_r);

@@ -399,10 +399,10 @@ END_TEST
 
 /* v4 lines that close the connection: each after "H4...\nB1\tu\t0\n". */
 static const char *const bad_version_4[] = {
-    "D1\n",		/* async commit: gone in v4 */
-    "B2\tu\n",	/* no expire field */
+    "D1\n",	     /* async commit: gone in v4 */
+    "B2\tu\n",	     /* no expire field */
     "B2\tu\tsoon\n", /* not a number */
-    "V9\n",		/* unknown id */
+    "V9\n",	     /* unknown id */
 };
 
 START_TEST(version_4_violations_close)
