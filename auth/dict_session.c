@@ -281,11 +281,12 @@ static int dict_cmd_begin(struct dict_session *s, const struct dict_env *env,
 	(void)env;
 	if (c->count < 2 || !dict_parse_ulong(c->f[0], c->len[0], &id))
 		return dict_fail(error_r, "malformed begin");
-	/* v4: B<id>\t<user>\t<expire secs>. The state keeps no expiry
-	 * (quota usage and last logins are kept until overwritten), but the
-	 * field must be a number: it is not part of the user. */
-	if (s->version >= 4 &&
-	    (c->count < 3 || !dict_parse_ulong(c->f[2], c->len[2], &expire)))
+	/* v4: B<id>\t<user>\t<expire secs> (Dovecot's own server takes it
+	 * as optional). The state keeps no expiry (quota usage and last
+	 * logins are kept until overwritten), but a field given must be a
+	 * number: it is not part of the user. */
+	if (s->version >= 4 && c->count >= 3 &&
+	    !dict_parse_ulong(c->f[2], c->len[2], &expire))
 		return dict_fail(error_r, "malformed begin");
 	if (c->len[1] > DICT_ITEM_MAX)
 		return dict_fail(error_r, "transaction user too long");
@@ -350,8 +351,8 @@ static int dict_cmd_inc(struct dict_session *s, const struct dict_env *env,
 	return dict_txn_add(s, c, DICT_OP_INC, error_r);
 }
 
-/* T (timestamp) and V (v4: hide the values in logs) change nothing
- * here, but their id must exist. */
+/* T<id>\t<secs>\t<nsecs> (timestamp) and V<id>\t<yes|no> (v4: hide
+ * the values in logs) change nothing here, but their id must exist. */
 static int dict_cmd_txn_mark(struct dict_session *s, const struct dict_env *env,
 			     const struct dict_cmd *c, const char **error_r)
 {
@@ -439,6 +440,7 @@ static size_t dict_field_count(char code)
 		return 3;
 	case 'L':
 	case 'U':
+	case 'V':
 		return 2;
 	default:
 		return 1;

@@ -17,7 +17,7 @@
  *   (last key sent, rows counted against max_rows) lives in the session.
  * - B<id>\t<user> (v4: B<id>\t<user>\t<expire secs>, a number, not kept),
  *   S<id>\t<key>\t<value>, U<id>\t<key>, A<id>\t<key>\t<n>, T<id>\t...,
- *   V<id> (v4 only: hide values in logs), R<id>: no reply ever.
+ *   V<id>\t<yes|no> (v4 only: hide values in logs), R<id>: no reply.
  *   C<id>: O<id> / N<id> / F<id>\t<why>; D<id> (v3 only): the same after
  *   an 'A'.
  * Replies strictly in order, no async ids. An unknown command, a command

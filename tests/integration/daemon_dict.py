@@ -159,7 +159,7 @@ def test_v3_and_v4_at_once():
     v3.sendall(b"H3\t2\t0\t\tquota\nB1\tuser@example.com\n")
     v4.sendall(b"H4\t0\t0\t\tquota\nB1\tuser@example.com\t0\n")
     v3.sendall(b"S1\tpriv/quota/messages\t3\n")
-    v4.sendall(b"V1\nS1\tpriv/quota/storage\t21\n")
+    v4.sendall(b"V1\tyes\nS1\tpriv/quota/storage\t21\n")
     lookups = (b"Lpriv/quota/storage\tuser@example.com\n"
                b"Lpriv/quota/messages\tuser@example.com\n")
     v4.sendall(b"S1\tpriv/quota/messages\t1\nC1\n" + lookups)
