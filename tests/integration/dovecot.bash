@@ -77,6 +77,55 @@ dv_need_tools() {
 	VMAIL_GID=$(id -g "$VMAIL")
 }
 
+# ---- the store of the auth tests -----------------------------------------
+
+# Offers: one per IMAP/POP/TLS variant; a 5000-byte quota; unlimited.
+# Mailboxes: one per case, their homes under $DV_MAIL (the domains'
+# storage). Every password is "secret" (hashed by mailmapctl,
+# SHA512-CRYPT). dv_fixture writes and loads it; DV_USERS lists the
+# mailboxes as the user iteration gives them, sorted.
+DV_USERS="big@example.com
+free@example.com
+imapper@example.com
+mixed.case@example.net
+nologin@example.com
+off@example.com
+other@example.net
+plain@example.com
+popper@example.com
+tls@example.com
+user@example.com"
+dv_fixture() {
+	cat >"$WORK/fixture.batch" <<EOF
+server add imap1 host=127.0.0.1 roles=imap,smtp-in lmtp_port=24
+customer add acme
+offer add acme/basic quota=5000
+offer add acme/unlimited
+offer add acme/noimap imap=no quota=5000
+offer add acme/nopop pop=no quota=5000
+offer add acme/tls ssl=force quota=5000
+offer add acme/notls ssl=forbid quota=5000
+domain add example.com customer=acme server=imap1 storage=$DV_MAIL
+domain add example.net customer=acme server=imap1 storage=$DV_MAIL
+
+mailbox add user@example.com offer=acme/basic password=secret
+mailbox add big@example.com offer=acme/basic quota=20k password=secret
+mailbox add free@example.com offer=acme/unlimited password=secret
+mailbox add off@example.com offer=acme/basic enabled=no password=secret
+mailbox add nologin@example.com offer=acme/basic login=no password=secret
+mailbox add popper@example.com offer=acme/noimap password=secret
+mailbox add imapper@example.com offer=acme/nopop password=secret
+mailbox add tls@example.com offer=acme/tls password=secret
+mailbox add plain@example.com offer=acme/notls password=secret
+mailbox add other@example.net offer=acme/basic password=secret
+mailbox add Mixed.Case@example.net offer=acme/basic password=secret
+EOF
+	if ! ctl batch "$WORK/fixture.batch" >"$WORK/out" 2>"$WORK/err"; then
+		fail "fixture: $(cat "$WORK/err")"
+		dv_finish
+	fi
+}
+
 # ---- mailmapd --------------------------------------------------------------
 
 # The mailmapd.conf of the Dovecot tests: the socketmap and policy
@@ -84,13 +133,14 @@ dv_need_tools() {
 # listeners the samples name, and the dovecot group (uid, gid, mail: the
 # homes are the domains' storage, $DV_MAIL in the fixtures, and the
 # mailbox's path).
-# DV_MM_EXTRA: more settings (a policy group).
+# DV_MM_EXTRA: more settings (a policy group); DV_MM_DAEMON: more of the
+# daemon group.
 POLICY_SOCK="$SOCK_DIR/policy.sock"
 mm_config() {
 	cat >"$MM_CONF" <<EOF
 store: { dir = "$WORK/store"; };
 lookup: { recipient_delimiter = "+"; };
-daemon: { user = "mailmap"; workers = 2; log_level = "debug"; };
+daemon: { user = "mailmap"; workers = 2; log_level = "debug";${DV_MM_DAEMON:+ $DV_MM_DAEMON} };
 dovecot: {
   uid = "$VMAIL";
   gid = "$VMAIL";
@@ -156,6 +206,16 @@ dv_config() {
 	sed "${subst[@]}" "$CONF_SRC/dovecot.conf" >"$DV/local.conf"
 	sed "${subst[@]}" "$CONF_SRC/dovecot-dict-auth.conf.ext" \
 		>"$DV/dovecot-dict-auth.conf.ext"
+	sed "${subst[@]}" "$CONF_SRC/mailmap-auth.lua" >"$DV/mailmap-auth.lua"
+	if [ "${DV_AUTH:-dict}" = lua ]; then
+		# Dovecot 2.3's Lua driver instead of its dict driver, on the
+		# same sample otherwise (dovecot_auth_lua.sh).
+		sed -i "s|^  driver = dict$|  driver = lua|
+			s|^  args = $DV/dovecot-dict-auth.conf.ext$|  args = file=$DV/mailmap-auth.lua blocking=yes|" \
+			"$DV/local.conf"
+		grep -q "driver = lua" "$DV/local.conf" ||
+			fail "the sample's passdb/userdb not found to make them Lua"
+	fi
 	if [ ! -s "$DV/cert.pem" ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 			-nodes -days 2 -subj /CN=localhost -keyout "$DV/key.pem" \

@@ -18,49 +18,7 @@ dv_need_tools
 
 # ---- the store ---------------------------------------------------------------
 
-# Offers: one per IMAP/POP/TLS variant; a 5000-byte quota; unlimited.
-# Mailboxes: one per case, their homes under $DV_MAIL (the domains'
-# storage). Every password is "secret" (hashed by mailmapctl,
-# SHA512-CRYPT).
-cat >"$WORK/fixture.batch" <<EOF
-server add imap1 host=127.0.0.1 roles=imap,smtp-in lmtp_port=24
-customer add acme
-offer add acme/basic quota=5000
-offer add acme/unlimited
-offer add acme/noimap imap=no quota=5000
-offer add acme/nopop pop=no quota=5000
-offer add acme/tls ssl=force quota=5000
-offer add acme/notls ssl=forbid quota=5000
-domain add example.com customer=acme server=imap1 storage=$DV_MAIL
-domain add example.net customer=acme server=imap1 storage=$DV_MAIL
-
-mailbox add user@example.com offer=acme/basic password=secret
-mailbox add big@example.com offer=acme/basic quota=20k password=secret
-mailbox add free@example.com offer=acme/unlimited password=secret
-mailbox add off@example.com offer=acme/basic enabled=no password=secret
-mailbox add nologin@example.com offer=acme/basic login=no password=secret
-mailbox add popper@example.com offer=acme/noimap password=secret
-mailbox add imapper@example.com offer=acme/nopop password=secret
-mailbox add tls@example.com offer=acme/tls password=secret
-mailbox add plain@example.com offer=acme/notls password=secret
-mailbox add other@example.net offer=acme/basic password=secret
-mailbox add Mixed.Case@example.net offer=acme/basic password=secret
-EOF
-if ! ctl batch "$WORK/fixture.batch" >"$WORK/out" 2>"$WORK/err"; then
-	fail "fixture: $(cat "$WORK/err")"
-	dv_finish
-fi
-ALL_USERS="big@example.com
-free@example.com
-imapper@example.com
-mixed.case@example.net
-nologin@example.com
-off@example.com
-other@example.net
-plain@example.com
-popper@example.com
-tls@example.com
-user@example.com"
+dv_fixture
 
 dv_mm_start
 dv_start
@@ -221,7 +179,7 @@ else
 fi
 
 got=$(timeout 60 doveadm -c "$DV_CONF" user '*' 2>&1 | sort)
-if [ "$got" = "$ALL_USERS" ]; then
+if [ "$got" = "$DV_USERS" ]; then
 	pass "doveadm user '*': the $(wc -l <<<"$got") mailboxes"
 else
 	fail "doveadm user '*': $(tr '\n' ' ' <<<"$got")"
