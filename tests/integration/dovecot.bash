@@ -42,14 +42,55 @@ DICT_SOCK="$SOCK_DIR/dict.sock" # /run/mailmap/dict.sock
 SASL_SOCK="$PF_QUEUE/private/auth" # /var/spool/postfix/private/auth
 VMAIL=vmail
 
+# Dovecot 2.4 (DV_VERSION=2.4): the same private instance, run from the
+# Debian 13 root scripts/trixie-root builds (DV_ROOT), with $WORK
+# bind-mounted at the same path inside it, so every path here means the
+# same on both sides: mailmapd runs on the host, Dovecot in the root, and
+# they meet on the sockets in $WORK. The root's users that own files or
+# sockets here get the host's uids first.
+DV_VERSION=${DV_VERSION:-2.3}
+DV_ROOT=""
+DV_EXEC=() # "chroot DV_ROOT" for 2.4
+
 dv_cleanup() {
 	dv_stop
+	if [ -n "$DV_ROOT" ] && mountpoint -q "$DV_ROOT$WORK"; then
+		umount "$DV_ROOT$WORK" || umount -l "$DV_ROOT$WORK"
+		rmdir "$DV_ROOT$WORK" 2>/dev/null
+	fi
 	pf_cleanup
 }
 trap dv_cleanup EXIT
 
-# doveadm and doveconf of the private instance.
-dva() { doveadm -c "$DV_CONF" "$@"; }
+# doveadm of the private instance; dv_run: any program of its Dovecot.
+dv_run() { "${DV_EXEC[@]}" "$@"; }
+dva() { dv_run doveadm -c "$DV_CONF" "$@"; }
+
+# The Debian 13 root, or exit 77 (skipped) saying why it cannot be had.
+dv_need_root() {
+	local u line
+	DV_ROOT=$("$TESTS_DIR/../../scripts/trixie-root" 2>"$WORK/root.err") || {
+		echo "  SKIPPED: no Debian 13 root for Dovecot 2.4: $(tail -1 "$WORK/root.err")"
+		exit 77
+	}
+	DV_EXEC=(chroot "$DV_ROOT")
+	mkdir -p "$DV_ROOT$WORK"
+	mount --bind "$WORK" "$DV_ROOT$WORK" || {
+		fail "cannot bind-mount $WORK into $DV_ROOT"
+		dv_finish
+	}
+	for u in dovecot dovenull postfix "$VMAIL"; do
+		line=$(getent passwd "$u") || continue
+		sed -i "/^$u:/d" "$DV_ROOT/etc/passwd"
+		echo "$line" >>"$DV_ROOT/etc/passwd"
+	done
+	for u in dovecot dovenull postfix postdrop "$VMAIL"; do
+		line=$(getent group "$u") || continue
+		sed -i "/^$u:/d" "$DV_ROOT/etc/group"
+		echo "$line" >>"$DV_ROOT/etc/group"
+	done
+	pass "Dovecot $(dv_run dovecot --version | cut -d' ' -f1) from $DV_ROOT"
+}
 
 dv_need_tools() {
 	local t
@@ -75,6 +116,8 @@ dv_need_tools() {
 	}
 	VMAIL_UID=$(id -u "$VMAIL")
 	VMAIL_GID=$(id -g "$VMAIL")
+	[ "$DV_VERSION" = 2.4 ] && dv_need_root
+	return 0
 }
 
 # ---- the store of the auth tests -----------------------------------------
@@ -203,10 +246,16 @@ dv_config() {
 	# private/ owned by postfix, mode 0700).
 	chown postfix "$PF_QUEUE/private"
 	chmod 0700 "$PF_QUEUE/private"
+	sed "${subst[@]}" "$CONF_SRC/mailmap-auth.lua" >"$DV/mailmap-auth.lua"
+	dv_certificate
+	if [ "$DV_VERSION" = 2.4 ]; then
+		sed "${subst[@]}" "$CONF_SRC/dovecot-2.4.conf" >"$DV/local.conf"
+		dv_config_24
+		return
+	fi
 	sed "${subst[@]}" "$CONF_SRC/dovecot.conf" >"$DV/local.conf"
 	sed "${subst[@]}" "$CONF_SRC/dovecot-dict-auth.conf.ext" \
 		>"$DV/dovecot-dict-auth.conf.ext"
-	sed "${subst[@]}" "$CONF_SRC/mailmap-auth.lua" >"$DV/mailmap-auth.lua"
 	if [ "${DV_AUTH:-dict}" = lua ]; then
 		# Dovecot 2.3's Lua driver instead of its dict driver, on the
 		# same sample otherwise (dovecot_auth_lua.sh).
@@ -215,12 +264,6 @@ dv_config() {
 			"$DV/local.conf"
 		grep -q "driver = lua" "$DV/local.conf" ||
 			fail "the sample's passdb/userdb not found to make them Lua"
-	fi
-	if [ ! -s "$DV/cert.pem" ]; then
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-			-nodes -days 2 -subj /CN=localhost -keyout "$DV/key.pem" \
-			-out "$DV/cert.pem" >"$WORK/openssl.out" 2>&1 ||
-			fail "openssl: $(cat "$WORK/openssl.out")"
 	fi
 	cat >"$DV_CONF" <<EOF
 # A private test instance: loopback only, its own directories and log.
@@ -267,6 +310,65 @@ service pop3-login {
 EOF
 }
 
+# A throwaway self-signed certificate for STARTTLS.
+dv_certificate() {
+	[ -s "$DV/cert.pem" ] && return
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -days 2 -subj /CN=localhost -keyout "$DV/key.pem" \
+		-out "$DV/cert.pem" >"$WORK/openssl.out" 2>&1 ||
+		fail "openssl: $(cat "$WORK/openssl.out")"
+}
+
+# The instance's dovecot.conf in Dovecot 2.4's syntax (the version lines
+# first), around the sample conf/dovecot-2.4.conf.
+dv_config_24() {
+	cat >"$DV_CONF" <<EOF
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+# A private test instance: loopback only, its own directories and log.
+base_dir = $DV_RUN
+state_dir = $DV_STATE
+instance_name = mailmap-test
+log_path = $DV_LOG
+protocols = imap pop3${DV_LMTP:+ lmtp}
+listen = 127.0.0.1
+ssl = yes
+ssl_server_cert_file = $DV/cert.pem
+ssl_server_key_file = $DV/key.pem
+# Plaintext LOGIN from 127.0.0.2 (not "secured") reaches the passdb, which
+# decides (offers with ssl = force).
+auth_allow_cleartext = yes
+auth_mechanisms = plain login
+auth_verbose = yes
+first_valid_uid = $VMAIL_UID
+last_valid_uid = $VMAIL_UID
+# The userdb's mail_driver and mail_path name the location; a fallback.
+mail_driver = maildir
+mail_path = ~/Maildir
+service imap-login {
+  inet_listener imap {
+    listen = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    listen = 127.0.0.1
+    port = $POP3_PORT
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+
+# The sample conf/dovecot-2.4.conf, paths replaced.
+!include local.conf
+EOF
+}
+
 dv_alive() { [ -n "$DV_PID" ] && alive "$DV_PID"; }
 
 # Starts the instance (after doveconf has read its configuration without
@@ -275,13 +377,13 @@ dv_start() {
 	IMAP_PORT=${IMAP_PORT:-$(free_port)}
 	POP3_PORT=${POP3_PORT:-$(free_port)}
 	dv_config
-	if ! doveconf -c "$DV_CONF" -n >"$WORK/doveconf.out" 2>"$WORK/doveconf.err" ||
+	if ! dv_run doveconf -c "$DV_CONF" -n >"$WORK/doveconf.out" 2>"$WORK/doveconf.err" ||
 		[ -s "$WORK/doveconf.err" ]; then
 		fail "doveconf: $(cat "$WORK/doveconf.err")"
 		dv_finish
 	fi
 	pass "doveconf reads the samples without a warning"
-	dovecot -F -c "$DV_CONF" >>"$WORK/dovecot.out" 2>&1 &
+	dv_run dovecot -F -c "$DV_CONF" >>"$WORK/dovecot.out" 2>&1 &
 	DV_PID=$!
 	if ! wait_for 50 eval 'test -s "$DV_RUN/master.pid" || ! dv_alive' ||
 		! dv_alive; then

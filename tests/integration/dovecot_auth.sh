@@ -31,7 +31,7 @@ dv_start
 auth() {
 	local user=$1 password=$2
 	shift 2
-	AUTH_OUT=$(timeout 60 doveadm -c "$DV_CONF" auth test -x no-penalty "$@" \
+	AUTH_OUT=$(timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" auth test -x no-penalty "$@" \
 		"$user" "$password" 2>&1)
 	AUTH_STATUS=$?
 }
@@ -59,7 +59,7 @@ auth_refused() {
 	shift 2
 	auth "$user" secret "$@"
 	AUTH_REASON=$(sed -n 's/^ *reason=//p' <<<"$AUTH_OUT")
-	if [ "$AUTH_STATUS" -eq 0 ] && grep -q "^ *nologin$" <<<"$AUTH_OUT" &&
+	if [ "$AUTH_STATUS" -eq 0 ] && grep -qE "^ *nologin(=y)?$" <<<"$AUTH_OUT" &&
 		[ -n "$AUTH_REASON" ]; then
 		pass "$what (reason: $AUTH_REASON)"
 	else
@@ -90,7 +90,7 @@ reason_of() {
 }
 
 # user_field USER FIELD: one field of doveadm user.
-user_field() { timeout 60 doveadm -c "$DV_CONF" user -f "$2" "$1" 2>&1; }
+user_field() { timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" user -f "$2" "$1" 2>&1; }
 
 # check_field USER FIELD WANT
 check_field() {
@@ -126,8 +126,20 @@ print(show(get("quota_used", "usage_storage", "storage")),
 
 # quota_get USER: "STORAGE <KiB> <limit> MESSAGE <n> <limit>" from doveadm.
 quota_get() {
-	timeout 60 doveadm -c "$DV_CONF" -f tab quota get -u "$1" 2>&1 |
+	timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" -f tab quota get -u "$1" 2>&1 |
 		awk -F'\t' '$2 == "STORAGE" || $2 == "MESSAGE" { printf "%s%s %s %s", sep, $2, $3, $4; sep = " " } END { print "" }'
+}
+
+# counted USER BYTES: what the quota counts of the BYTES appended to USER:
+# the bytes themselves (2.3's dict quota), or the messages' virtual size
+# (2.4's count driver: lines end in CRLF).
+counted() {
+	if [ "$DV_VERSION" = 2.4 ]; then
+		timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" -f flow \
+			mailbox status -u "$1" vsize INBOX 2>&1 | sed -n 's/.*vsize=//p'
+	else
+		echo "$2"
+	fi
 }
 
 # ---- passdb: doveadm auth test ---------------------------------------------------
@@ -165,12 +177,20 @@ echo "-- userdb"
 check_field user@example.com uid "$VMAIL_UID"
 check_field user@example.com gid "$VMAIL_GID"
 check_field user@example.com home "$DV_MAIL/example.com/user"
-check_field user@example.com mail "maildir:$DV_MAIL/example.com/user/Maildir"
-check_field user@example.com quota_rule "*:storage=5000B"
-check_field big@example.com quota_rule "*:storage=20480B"
-check_field free@example.com quota_rule "*:storage=0"
+if [ "$DV_VERSION" = 2.4 ]; then # the Lua userdb, in 2.4's names
+	check_field user@example.com mail_driver maildir
+	check_field user@example.com mail_path "$DV_MAIL/example.com/user/Maildir"
+	check_field user@example.com quota_storage_size 5000
+	check_field big@example.com quota_storage_size 20480
+	check_field free@example.com quota_storage_size unlimited
+else
+	check_field user@example.com mail "maildir:$DV_MAIL/example.com/user/Maildir"
+	check_field user@example.com quota_rule "*:storage=5000B"
+	check_field big@example.com quota_rule "*:storage=20480B"
+	check_field free@example.com quota_rule "*:storage=0"
+fi
 check_field Mixed.Case@example.net home "$DV_MAIL/example.net/mixed.case"
-out=$(timeout 60 doveadm -c "$DV_CONF" user nobody@example.com 2>&1)
+out=$(timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" user nobody@example.com 2>&1)
 status=$?
 if [ "$status" -eq 67 ] && grep -q "doesn't exist" <<<"$out"; then
 	pass "doveadm user of an unknown user: exit 67"
@@ -178,13 +198,13 @@ else
 	fail "doveadm user nobody@example.com: exit $status, want 67: $out"
 fi
 
-got=$(timeout 60 doveadm -c "$DV_CONF" user '*' 2>&1 | sort)
+got=$(timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" user '*' 2>&1 | sort)
 if [ "$got" = "$DV_USERS" ]; then
 	pass "doveadm user '*': the $(wc -l <<<"$got") mailboxes"
 else
 	fail "doveadm user '*': $(tr '\n' ' ' <<<"$got")"
 fi
-got=$(timeout 60 doveadm -c "$DV_CONF" user '*@example.net' 2>&1 | sort)
+got=$(timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" user '*@example.net' 2>&1 | sort)
 if [ "$got" = "$(printf 'mixed.case@example.net\nother@example.net')" ]; then
 	pass "doveadm user '*@example.net': its 2 mailboxes"
 else
@@ -238,8 +258,8 @@ check_out "TLS forbidden: plaintext IMAP from 127.0.0.2 allowed" "LOGIN OK" -- \
 	imap plain@example.com secret --source 127.0.0.2
 
 # Which %{secured} each login had, as imap-login logged it.
-if grep -qE "imap-login: Info: Login: user=<tls@example.com>, .*rip=127.0.0.2, lip=127.0.0.1, .*TLS" "$DV_LOG" &&
-	grep -qE "imap-login: Info: Login: user=<user@example.com>, .*rip=127.0.0.1, lip=127.0.0.1, .*secured" "$DV_LOG"; then
+if grep -qE "imap-login: Info: (Login|Logged in): user=<tls@example.com>, .*rip=127.0.0.2, lip=127.0.0.1, .*TLS" "$DV_LOG" &&
+	grep -qE "imap-login: Info: (Login|Logged in): user=<user@example.com>, .*rip=127.0.0.1, lip=127.0.0.1, .*secured" "$DV_LOG"; then
 	pass "imap-login logged the STARTTLS login as TLS, the 127.0.0.1 one as secured"
 else
 	fail "imap-login log: $(grep 'imap-login: Info: Login' "$DV_LOG" | head -5)"
@@ -286,7 +306,8 @@ else
 fi
 check_out "doveadm quota get: 4000 bytes (4 KiB) of 5000, 2 messages" \
 	"STORAGE 4 5 MESSAGE 2 -" -- quota_get user@example.com
-check_out "mailmapctl mailbox show: 4000 bytes, 2 messages" "4000 2" -- \
+check_out "mailmapctl mailbox show: 4000 bytes, 2 messages (as counted: $(counted user@example.com 4000))" \
+	"$(counted user@example.com 4000) 2" -- \
 	eval 'mailbox_state user@example.com | cut -d" " -f1,2'
 # The 20k override and the unlimited offer, through IMAP.
 check_out "quota override: 20 KiB" "LOGIN OK|QUOTA 0 20" -- \
@@ -295,12 +316,14 @@ check_out "unlimited offer: 10000 bytes stored, no limit" "LOGIN OK|APPEND OK|QU
 	eval 'imap free@example.com secret --append 10000 --quota | paste -sd"|"'
 check_out "doveadm quota get, unlimited: 10 KiB, no limit" \
 	"STORAGE 10 - MESSAGE 1 -" -- quota_get free@example.com
-check_out "mailmapctl mailbox show, unlimited: 10000 bytes, 1 message" "10000 1" -- \
+check_out "mailmapctl mailbox show, unlimited: 10000 bytes, 1 message (as counted: $(counted free@example.com 10000))" \
+	"$(counted free@example.com 10000) 1" -- \
 	eval 'mailbox_state free@example.com | cut -d" " -f1,2'
 # A recalculation (doveadm quota recalc: unset, set) gives the same.
-timeout 60 doveadm -c "$DV_CONF" quota recalc -u user@example.com >"$WORK/out" 2>&1 ||
+timeout 60 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" quota recalc -u user@example.com >"$WORK/out" 2>&1 ||
 	fail "doveadm quota recalc: $(cat "$WORK/out")"
-check_out "after doveadm quota recalc: still 4000 bytes, 2 messages" "4000 2" -- \
+check_out "after doveadm quota recalc: still 4000 bytes, 2 messages" \
+	"$(counted user@example.com 4000) 2" -- \
 	eval 'mailbox_state user@example.com | cut -d" " -f1,2'
 
 # ---- the end -----------------------------------------------------------------------

@@ -69,7 +69,7 @@ send() {
 
 # in_mailbox USER ID: Dovecot holds the message X-Test: ID for USER.
 in_mailbox() {
-	[ -n "$(timeout 30 doveadm -c "$DV_CONF" search -u "$1" \
+	[ -n "$(timeout 30 "${DV_EXEC[@]}" doveadm -c "$DV_CONF" search -u "$1" \
 		header X-Test "$2" 2>/dev/null)" ]
 }
 
