@@ -43,21 +43,14 @@ SASL_SOCK="$PF_QUEUE/private/auth" # /var/spool/postfix/private/auth
 VMAIL=vmail
 
 # Dovecot 2.4 (DV_VERSION=2.4): the same private instance, run from the
-# Debian 13 root scripts/trixie-root builds (DV_ROOT), with $WORK
-# bind-mounted at the same path inside it, so every path here means the
-# same on both sides: mailmapd runs on the host, Dovecot in the root, and
-# they meet on the sockets in $WORK. The root's users that own files or
-# sockets here get the host's uids first.
+# Debian 13 root (postfix.bash's pf_need_root: $WORK at the same path
+# inside it; mailmapd on the host, Dovecot in the root, meeting on the
+# sockets in $WORK).
 DV_VERSION=${DV_VERSION:-2.3}
-DV_ROOT=""
-DV_EXEC=() # "chroot DV_ROOT" for 2.4
+DV_EXEC=() # "chroot ROOT" for 2.4
 
 dv_cleanup() {
 	dv_stop
-	if [ -n "$DV_ROOT" ] && mountpoint -q "$DV_ROOT$WORK"; then
-		umount "$DV_ROOT$WORK" || umount -l "$DV_ROOT$WORK"
-		rmdir "$DV_ROOT$WORK" 2>/dev/null
-	fi
 	pf_cleanup
 }
 trap dv_cleanup EXIT
@@ -66,30 +59,11 @@ trap dv_cleanup EXIT
 dv_run() { "${DV_EXEC[@]}" "$@"; }
 dva() { dv_run doveadm -c "$DV_CONF" "$@"; }
 
-# The Debian 13 root, or exit 77 (skipped) saying why it cannot be had.
+# The Debian 13 root for Dovecot 2.4 and Postfix 3.10, or exit 77.
 dv_need_root() {
-	local u line
-	DV_ROOT=$("$TESTS_DIR/../../scripts/trixie-root" 2>"$WORK/root.err") || {
-		echo "  SKIPPED: no Debian 13 root for Dovecot 2.4: $(tail -1 "$WORK/root.err")"
-		exit 77
-	}
-	DV_EXEC=(chroot "$DV_ROOT")
-	mkdir -p "$DV_ROOT$WORK"
-	mount --bind "$WORK" "$DV_ROOT$WORK" || {
-		fail "cannot bind-mount $WORK into $DV_ROOT"
-		dv_finish
-	}
-	for u in dovecot dovenull postfix "$VMAIL"; do
-		line=$(getent passwd "$u") || continue
-		sed -i "/^$u:/d" "$DV_ROOT/etc/passwd"
-		echo "$line" >>"$DV_ROOT/etc/passwd"
-	done
-	for u in dovecot dovenull postfix postdrop "$VMAIL"; do
-		line=$(getent group "$u") || continue
-		sed -i "/^$u:/d" "$DV_ROOT/etc/group"
-		echo "$line" >>"$DV_ROOT/etc/group"
-	done
-	pass "Dovecot $(dv_run dovecot --version | cut -d' ' -f1) from $DV_ROOT"
+	pf_need_root "Dovecot 2.4" dovecot dovenull "$VMAIL" || exit 77
+	DV_EXEC=(chroot "$PF_ROOT")
+	pass "Dovecot $(dv_run dovecot --version | cut -d' ' -f1) from $PF_ROOT"
 }
 
 dv_need_tools() {

@@ -32,12 +32,20 @@ PF_DATA="$WORK/postfix-data"
 PF_MASTER_PID=""
 SINK_LOG="$WORK/sink.log"
 SINK_PID=""
+# Postfix's programs run through this: empty for the host's Postfix,
+# "chroot PF_ROOT" for the Debian 13 root's (pf_need_root).
+PF_EXEC=()
+PF_ROOT=""
 
 # Stops everything this test started (runs in the EXIT trap).
 pf_cleanup() {
 	pf_stop
 	sink_stop
 	mm_stop
+	if [ -n "$PF_ROOT" ] && mountpoint -q "$PF_ROOT$WORK"; then
+		umount "$PF_ROOT$WORK" || umount -l "$PF_ROOT$WORK"
+		rmdir "$PF_ROOT$WORK" 2>/dev/null
+	fi
 	rm -rf "$WORK"
 }
 trap pf_cleanup EXIT
@@ -222,6 +230,52 @@ sink_stop() {
 # Writes $PF/main.cf and $PF/master.cf. SMTP_PORT: smtpd's port (none:
 # postmap only); VIRTUAL_PORT and OTHER_PORT: where virtual_transport and
 # default_transport deliver (the sink).
+# pf_root_id passwd|group NAME ID: the root's files of NAME change hands
+# to ID when its id there is another (-xdev: not into $WORK).
+pf_root_id() {
+	local old opt=-uid own=chown
+	old=$(grep "^$2:" "$PF_ROOT/etc/$1" | cut -d: -f3)
+	[ -n "$old" ] && [ "$old" != "$3" ] || return 0
+	[ "$1" = group ] && opt=-gid own=chgrp
+	find "$PF_ROOT" -xdev "$opt" "$old" -exec "$own" -h "$3" {} +
+}
+
+# pf_need_root WHAT [USER...]: the Debian 13 root (scripts/trixie-root)
+# in PF_ROOT, Postfix's programs from it (PF_EXEC), and $WORK
+# bind-mounted at the same path inside it, so every path here means the
+# same on both sides. postfix and the USERs get the host's uids and gids
+# in the root (postdrop stays the root's: only its own setgid programs
+# use it). Where the root cannot be had, says so ("SKIPPED: WHAT ...")
+# and returns 1.
+pf_need_root() {
+	local what=$1 u line
+	shift
+	PF_ROOT=$("$(dirname "${BASH_SOURCE[0]}")/../../scripts/trixie-root" 2>"$WORK/root.err") || {
+		PF_ROOT=""
+		echo "  SKIPPED: $what: no Debian 13 root: $(tail -1 "$WORK/root.err")"
+		return 1
+	}
+	PF_EXEC=(chroot "$PF_ROOT")
+	mkdir -p "$PF_ROOT$WORK"
+	mount --bind "$WORK" "$PF_ROOT$WORK" || {
+		fail "cannot bind-mount $WORK into $PF_ROOT"
+		pf_finish
+	}
+	for u in postfix "$@"; do
+		for db in passwd group; do
+			line=$(getent "$db" "$u") || continue
+			pf_root_id "$db" "$u" "$(cut -d: -f3 <<<"$line")"
+			sed -i "/^$u:/d" "$PF_ROOT/etc/$db"
+			echo "$line" >>"$PF_ROOT/etc/$db"
+		done
+	done
+	if cut -d: -f3 "$PF_ROOT/etc/passwd" | sort | uniq -d | grep -q . ||
+		cut -d: -f3 "$PF_ROOT/etc/group" | sort | uniq -d | grep -q .; then
+		fail "the root's users or groups clash with the host's ids"
+		pf_finish
+	fi
+}
+
 pf_config() {
 	local smtp_port=${1:-} virtual_port=${2:-9} other_port=${3:-9}
 	# The queue and data directories lie outside the config directory,
@@ -301,7 +355,7 @@ EOF
 }
 
 # postmap -q KEY MAP: the instance's own configuration (never /etc/postfix).
-pm() { postmap -c "$PF" -q "$1" "$MAP:$2"; }
+pm() { "${PF_EXEC[@]}" postmap -c "$PF" -q "$1" "$MAP:$2"; }
 
 pf_master_alive() {
 	[ -n "$PF_MASTER_PID" ] && alive "$PF_MASTER_PID"
@@ -309,7 +363,7 @@ pf_master_alive() {
 
 pf_start() {
 	local pidfile="$PF_QUEUE/pid/master.pid"
-	if ! postfix -c "$PF" start >"$WORK/postfix-start.out" 2>&1; then
+	if ! "${PF_EXEC[@]}" postfix -c "$PF" start >"$WORK/postfix-start.out" 2>&1; then
 		fail "postfix start: $(cat "$WORK/postfix-start.out")"
 		pf_finish
 	fi
@@ -319,12 +373,12 @@ pf_start() {
 	fi
 	PF_MASTER_PID=$(tr -d ' ' <"$pidfile")
 	# postconf and postfix-script's checks had nothing to say
-	postconf -c "$PF" -n >/dev/null 2>"$WORK/postconf.err"
+	"${PF_EXEC[@]}" postconf -c "$PF" -n >/dev/null 2>"$WORK/postconf.err"
 	if [ -s "$WORK/postconf.err" ] ||
 		grep -qE 'warning|fatal' "$WORK/maillog" "$WORK/postfix-start.out"; then
-		fail "Postfix start: $(cat "$WORK/postconf.err"; grep -E 'warning|fatal' "$WORK/maillog")"
+		fail "Postfix start: $(cat "$WORK/postconf.err"; grep -hE 'warning|fatal' "$WORK/maillog" "$WORK/postfix-start.out")"
 	else
-		pass "private Postfix started (master $PF_MASTER_PID), no warnings"
+		pass "private Postfix $("${PF_EXEC[@]}" postconf -c "$PF" -h mail_version) started (master $PF_MASTER_PID), no warnings"
 	fi
 }
 
@@ -350,7 +404,7 @@ pf_stop() {
 	local kids pid
 	[ -n "$PF_MASTER_PID" ] || return 0
 	kids=$(children_of "$PF_MASTER_PID")
-	postfix -c "$PF" stop >/dev/null 2>&1
+	"${PF_EXEC[@]}" postfix -c "$PF" stop >/dev/null 2>&1
 	wait_for 100 eval '! pf_master_alive'
 	pf_master_alive && kill -9 "$PF_MASTER_PID" 2>/dev/null
 	for pid in $kids; do

@@ -56,7 +56,7 @@ fi
 pf_config "$SMTP" "$VIRTUAL" "$OTHER"
 # The SASL lines of conf/postfix-main.cf, without smtpd_tls_auth_only
 # (no TLS here: AUTH PLAIN over loopback), and the policy service.
-if ! postconf -c "$PF" -e \
+if ! "${PF_EXEC[@]}" postconf -c "$PF" -e \
 	"smtpd_sasl_type = dovecot" \
 	"smtpd_sasl_path = private/auth" \
 	"smtpd_sasl_auth_enable = yes" \
