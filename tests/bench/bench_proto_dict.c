@@ -6,7 +6,8 @@
  * "H3\t2\t0\t\t<dict name>\n" (3.2: major 3, minor 2, value type 0, no
  * user), which gets no reply; loadgen sends it in the same write as the
  * first request, as Dovecot does. The dict name is loadgen's --preamble,
- * "auth" by default.
+ * "auth" by default; "4:NAME" sends Dovecot 2.4's "H4\t0\t0\t\tNAME\n"
+ * (major version 4) instead.
  *
  * Requests. A loadgen --keys line is either
  *     USER        the key is "shared/passdb/imap/secured/" USER: what
@@ -157,10 +158,13 @@ static size_t dict_encode_preamble(char *out_buf, size_t cap, const char *arg)
 {
 	struct dict_out out = {out_buf, 0, cap, false};
 	const char *name = arg != NULL ? arg : DICT_DEFAULT_NAME;
+	/* "4:NAME": Dovecot 2.4's handshake (major 4, minor 0). */
+	bool v4 = strncmp(name, "4:", 2) == 0;
 
+	name += v4 ? 2 : 0;
 	if (*name == '\0')
 		return 0;
-	dict_put(&out, "H3\t2\t0\t\t", 8);
+	dict_put(&out, v4 ? "H4\t0\t0\t\t" : "H3\t2\t0\t\t", 8);
 	dict_put_escaped(&out, name, strlen(name));
 	dict_put(&out, "\n", 1);
 	return dict_done(&out);

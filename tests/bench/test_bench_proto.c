@@ -323,7 +323,12 @@ static void test_dict_encode(void)
 	len = p->encode_preamble(out, sizeof(out), "quota");
 	EXPECT(len == 14 && memcmp(out, "H3\t2\t0\t\tquota\n", len) == 0,
 	       "handshake quota %.*s", (int)len, out);
+	len = p->encode_preamble(out, sizeof(out), "4:auth");
+	EXPECT(len == 13 && memcmp(out, "H4\t0\t0\t\tauth\n", len) == 0,
+	       "handshake of Dovecot 2.4 %.*s", (int)len, out);
 	EXPECT(p->encode_preamble(out, sizeof(out), "") == 0, "no dict name");
+	EXPECT(p->encode_preamble(out, sizeof(out), "4:") == 0,
+	       "v4, no dict name");
 	EXPECT(p->encode_preamble(out, 12, "auth") == 0,
 	       "handshake too large for the buffer");
 	EXPECT(bench_proto_socketmap.encode_preamble == NULL &&

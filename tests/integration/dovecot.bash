@@ -357,7 +357,9 @@ dv_start() {
 		dv_finish
 	fi
 	pass "doveconf reads the samples without a warning"
-	dv_run dovecot -F -c "$DV_CONF" >>"$WORK/dovecot.out" 2>&1 &
+	# Not through dv_run: a function in the background is a subshell,
+	# and $! must be the master (chroot execs it).
+	"${DV_EXEC[@]}" dovecot -F -c "$DV_CONF" >>"$WORK/dovecot.out" 2>&1 &
 	DV_PID=$!
 	if ! wait_for 50 eval 'test -s "$DV_RUN/master.pid" || ! dv_alive' ||
 		! dv_alive; then
