@@ -38,7 +38,7 @@ dv_need_tools
 dv_fixture
 dv_mm_start >/dev/null
 ways="dict23 lua23"
-pf_need_root "lua24 (Dovecot 2.4)" dovecot dovenull "$VMAIL" && ways="$ways lua24"
+pf_need_root "lua24 (Dovecot 2.4)" "$VMAIL" && ways="$ways lua24"
 
 # way WAY: the Dovecot of WAY, started.
 start_way() {

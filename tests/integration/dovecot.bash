@@ -61,7 +61,7 @@ dva() { dv_run doveadm -c "$DV_CONF" "$@"; }
 
 # The Debian 13 root for Dovecot 2.4 and Postfix 3.10, or exit 77.
 dv_need_root() {
-	pf_need_root "Dovecot 2.4" dovecot dovenull "$VMAIL" || exit 77
+	pf_need_root "Dovecot 2.4" "$VMAIL" || exit 77
 	DV_EXEC=(chroot "$PF_ROOT")
 	pass "Dovecot $(dv_run dovecot --version | cut -d' ' -f1) from $PF_ROOT"
 }

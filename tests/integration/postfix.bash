@@ -243,10 +243,11 @@ pf_root_id() {
 # pf_need_root WHAT [USER...]: the Debian 13 root (scripts/trixie-root)
 # in PF_ROOT, Postfix's programs from it (PF_EXEC), and $WORK
 # bind-mounted at the same path inside it, so every path here means the
-# same on both sides. postfix and the USERs get the host's uids and gids
-# in the root (postdrop stays the root's: only its own setgid programs
-# use it). Where the root cannot be had, says so ("SKIPPED: WHAT ...")
-# and returns 1.
+# same on both sides. The mail users (postfix, dovecot, dovenull, vmail)
+# and the USERs get the host's uids and gids in the root, all of them
+# every time (a part alone could clash with the others' ids there);
+# postdrop stays the root's: only its own setgid programs use it. Where
+# the root cannot be had, says so ("SKIPPED: WHAT ...") and returns 1.
 pf_need_root() {
 	local what=$1 u line
 	shift
@@ -261,7 +262,7 @@ pf_need_root() {
 		fail "cannot bind-mount $WORK into $PF_ROOT"
 		pf_finish
 	}
-	for u in postfix "$@"; do
+	for u in postfix dovecot dovenull vmail "$@"; do
 		for db in passwd group; do
 			line=$(getent "$db" "$u") || continue
 			pf_root_id "$db" "$u" "$(cut -d: -f3 <<<"$line")"
