@@ -394,6 +394,18 @@ START_TEST(version_4_commands)
 	commit_status = DICT_FAILED;
 	feed("B3\tu\t0\nS3\tk\tv\nC3\n");
 	ck_assert_str_eq(out, "F3\tdisk\001tfull\n");
+	/* R drops a v4 transaction; I answers as in v3. */
+	clear_out();
+	commits = 0;
+	total_rows = 2;
+	ck_assert_int_eq(feed("B5\tu\t0\nS5\tk\tv\nR5\n"
+			      "I8\t0\tshared/r/\tu\n"),
+			 DICT_SESSION_DONE);
+	ck_assert_int_eq(commits, 0);
+	ck_assert_str_eq(out, "Oshared/r/0000\t\nOshared/r/0001\t\n\n");
+	ck_assert_int_eq(feed("C5\n"), DICT_SESSION_CLOSE); /* gone */
+	reset();
+	feed("H4\t0\t0\t\tquota\n");
 	/* B without its expire field, as Dovecot's own server takes it. */
 	commit_status = DICT_FOUND;
 	ck_assert_int_eq(feed("B4\tu@y\nC4\n"), DICT_SESSION_DONE);
