@@ -376,6 +376,7 @@ static const struct {
     {"query", 2, 2, command_query, "query MAP KEY"},
     {"greylist", 0, -1, greylist_main, NULL},
     {"stats", 0, -1, stats_main, NULL},
+    {"export", 0, -1, export_main, NULL},
 };
 
 int commands_main(struct ctl *ctl, int argc, char **argv)

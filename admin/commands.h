@@ -43,5 +43,7 @@ int greylist_main(struct ctl *ctl, int argc, char **argv);
 int query_main(struct ctl *ctl, const char *map, const char *key);
 /* stats.c: `mailmapctl stats [--json]`, per-domain totals. */
 int stats_main(struct ctl *ctl, int argc, char **argv);
+/* export.c: `mailmapctl export [--json]`, the config store as a batch. */
+int export_main(struct ctl *ctl, int argc, char **argv);
 
 #endif

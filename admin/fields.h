@@ -53,10 +53,16 @@ const char *fields_format(const struct field_desc *field, const void *rec,
 /* The value as a JSON value; secrets as true/false. */
 void fields_format_json(const struct field_desc *field, const void *rec,
 			FILE *out);
+/* The items of list joined by sep. */
+const char *fields_list_join(struct arena *arena, const struct strlist *list,
+			     const char *sep);
 /* A size as `show` writes it: "unlimited", "2G", "5000". */
 const char *fields_format_size(struct arena *arena, uint64_t bytes);
 /* Writes s as a JSON string. */
 void fields_json_string(const char *s, FILE *out);
+/* Writes s in double quotes with \" \\ \n \t escapes (what a batch
+ * line reads back, words.h); json: other control bytes as \u00XX too. */
+void fields_quote(const char *s, bool json, FILE *out);
 /* Whether two records have the same value in field. */
 bool fields_equal(const struct field_desc *field, const void *a, const void *b);
 

@@ -85,20 +85,20 @@ static const char *fields_set_text(struct arena *arena,
 }
 
 /* Sized first: appending item by item would copy the text n times. */
-static const char *fields_list_text(struct arena *arena,
-				    const struct strlist *list)
+const char *fields_list_join(struct arena *arena, const struct strlist *list,
+			     const char *sep)
 {
-	size_t len = 0;
+	size_t len = 0, sep_len = strlen(sep);
 	char *text, *p;
 
 	for (size_t i = 0; i < list->count; i++)
-		len += strlen(list->items[i]) + 2;
+		len += strlen(list->items[i]) + sep_len;
 	p = text = arena_alloc(arena, len + 1);
 	for (size_t i = 0; i < list->count; i++) {
 		size_t n = strlen(list->items[i]);
 		if (i != 0) {
-			memcpy(p, ", ", 2);
-			p += 2;
+			memcpy(p, sep, sep_len);
+			p += sep_len;
 		}
 		memcpy(p, list->items[i], n);
 		p += n;
@@ -146,15 +146,16 @@ const char *fields_format(const struct field_desc *field, const void *rec,
 	if (field_type_is_uint(field->type))
 		return fields_uint_text(field, fields_uint(field, rec), arena);
 	if (field_type_is_list(field->type))
-		return fields_list_text(
-		    arena, RECORD_FIELD(rec, field, const struct strlist));
+		return fields_list_join(
+		    arena, RECORD_FIELD(rec, field, const struct strlist),
+		    ", ");
 	const char *s = *RECORD_FIELD(rec, field, const char *const);
 	if (field->type == FT_SECRET)
 		return s[0] != '\0' ? "(set)" : "";
 	return s;
 }
 
-void fields_json_string(const char *s, FILE *out)
+void fields_quote(const char *s, bool json, FILE *out)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
@@ -165,12 +166,17 @@ void fields_json_string(const char *s, FILE *out)
 			fputs("\\n", out);
 		else if (*p == '\t')
 			fputs("\\t", out);
-		else if (*p < 0x20)
+		else if (*p < 0x20 && json)
 			fprintf(out, "\\u%04x", *p);
 		else
 			fputc(*p, out);
 	}
 	fputc('"', out);
+}
+
+void fields_json_string(const char *s, FILE *out)
+{
+	fields_quote(s, true, out);
 }
 
 static void fields_json_list(const struct strlist *list, FILE *out)

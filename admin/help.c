@@ -45,6 +45,8 @@ static void help_usage(FILE *out)
 	    "  greylist stats [--json]\n"
 	    "  stats [--json]      per-domain mailboxes, quota used and "
 	    "allotted\n"
+	    "  export [--json]     the whole configuration, as a batch "
+	    "(or JSON Lines)\n"
 	    "  help [OBJECT]       this text, or the fields of OBJECT\n"
 	    "\n"
 	    "objects:",
