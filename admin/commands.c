@@ -377,6 +377,8 @@ static const struct {
     {"greylist", 0, -1, greylist_main, NULL},
     {"stats", 0, -1, stats_main, NULL},
     {"export", 0, -1, export_main, NULL},
+    {"backup", 1, 1, backup_main, "backup DIR"},
+    {"restore", 1, 1, restore_main, "restore DIR"},
 };
 
 int commands_main(struct ctl *ctl, int argc, char **argv)

@@ -45,5 +45,8 @@ int query_main(struct ctl *ctl, const char *map, const char *key);
 int stats_main(struct ctl *ctl, int argc, char **argv);
 /* export.c: `mailmapctl export [--json]`, the config store as a batch. */
 int export_main(struct ctl *ctl, int argc, char **argv);
+/* backup.c, restore.c: `mailmapctl backup DIR`, `mailmapctl restore DIR`. */
+int backup_main(struct ctl *ctl, int argc, char **argv);
+int restore_main(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -47,6 +47,10 @@ static void help_usage(FILE *out)
 	    "allotted\n"
 	    "  export [--json]     the whole configuration, as a batch "
 	    "(or JSON Lines)\n"
+	    "  backup DIR          a consistent copy of the stores, while "
+	    "mailmapd runs\n"
+	    "  restore DIR         the backup's configuration swapped in, "
+	    "while mailmapd runs\n"
 	    "  help [OBJECT]       this text, or the fields of OBJECT\n"
 	    "\n"
 	    "objects:",

@@ -22,16 +22,18 @@ struct config_store_ref {
 struct config_store {
 	char dir[4096];
 	char data[4200];		  /* dir/data.mdb */
+	char lockfile[4200];		  /* dir/lock.mdb */
 	pthread_mutex_t lock;		  /* guards current and generation */
 	struct config_store_ref *current; /* NULL: unavailable */
 	_Atomic uint64_t generation;
-	atomic_int live; /* environments open: at most one at a time */
+	atomic_int live; /* environments open: two only across a swap */
 	config_store_wake_fn *wake; /* tells the workers to look */
 	void *wake_context;
 	/* What the open file was at the last check (main loop only). */
 	dev_t dev;
 	ino_t ino;
 	off_t size;
+	ino_t lock_ino; /* of lock.mdb: another one means a swapped directory */
 };
 
 static int config_store_open_env(struct config_store *cs,
@@ -41,7 +43,7 @@ static int config_store_open_env(struct config_store *cs,
 	struct store_settings settings = {
 	    .dir = cs->dir, .kind = STORE_ENV_CONFIG, .read_only = true};
 	struct config_store_ref *ref = calloc(1, sizeof(*ref));
-	struct stat st;
+	struct stat st, lock_st;
 
 	if (ref == NULL)
 		abort();
@@ -60,6 +62,7 @@ static int config_store_open_env(struct config_store *cs,
 	cs->dev = st.st_dev;
 	cs->ino = st.st_ino;
 	cs->size = st.st_size;
+	cs->lock_ino = stat(cs->lockfile, &lock_st) == 0 ? lock_st.st_ino : 0;
 	*ref_r = ref;
 	return 0;
 }
@@ -73,6 +76,7 @@ int config_store_open(const char *dir, struct config_store **cs_r,
 		abort();
 	snprintf(cs->dir, sizeof(cs->dir), "%s", dir);
 	snprintf(cs->data, sizeof(cs->data), "%s/data.mdb", dir);
+	snprintf(cs->lockfile, sizeof(cs->lockfile), "%s/lock.mdb", dir);
 	pthread_mutex_init(&cs->lock, NULL);
 	*error_r = NULL;
 	if (config_store_open_env(cs, &cs->current, error_r) < 0) {
@@ -207,6 +211,33 @@ static void config_store_retry(struct config_store *cs, bool found)
 		 cs->dir);
 }
 
+/* A whole new environment directory swapped in (store_swap_in: a new
+ * data.mdb and its own lock.mdb): opened beside the old one, which the
+ * workers leave between two requests; no lookup goes without an answer.
+ * False when it is not that, or does not open (then dropped as any
+ * replaced file). */
+static bool config_store_swapped(struct config_store *cs, const struct stat *st)
+{
+	struct config_store_ref *ref;
+	struct stat lock_st;
+	const char *error = NULL;
+
+	if ((st->st_dev == cs->dev && st->st_ino == cs->ino) ||
+	    stat(cs->lockfile, &lock_st) < 0 || lock_st.st_ino == cs->lock_ino)
+		return false;
+	if (config_store_open_env(cs, &ref, &error) < 0) {
+		log_error("config store %s: the environment swapped in does "
+			  "not open: %s",
+			  cs->dir, error);
+		return false;
+	}
+	config_store_publish(cs, ref);
+	log_info("config store %s: a new environment was swapped in (a "
+		 "restore): lookups answer from it",
+		 cs->dir);
+	return true;
+}
+
 void config_store_watch(struct config_store *cs)
 {
 	struct stat st;
@@ -226,8 +257,11 @@ void config_store_watch(struct config_store *cs)
 		cs->size = st.st_size; /* mailmapctl makes it grow */
 		return;
 	}
-	/* Even a whole new file (a restore) is opened only once every
-	 * worker has left this one: TEMP for a second or two meanwhile. */
+	if (config_store_swapped(cs, &st))
+		return;
+	/* A data file replaced in place (its lock file kept) is opened only
+	 * once every worker has left this one: TEMP for a second or two
+	 * meanwhile. */
 	config_store_publish(cs, NULL);
 	log_error("config store %s: %s: lookups answer TEMP until it can be "
 		  "read again",

@@ -5,10 +5,14 @@
  * under it. LMDB keeps the old file mapped: a new one is not seen, and a
  * page of a truncated one is a SIGBUS.
  *
- * The main loop checks the file every second (config_store_watch): when
- * it is another file, gone, unreadable, or shorter than before, the open
- * environment is dropped and lookups answer TEMP (never NOTFOUND) until a
- * readable file is there again, which is then opened. The workers hold a
+ * The main loop checks the file every second (config_store_watch). A
+ * whole environment directory swapped in (mailmapctl restore,
+ * store_swap_in: a new data.mdb with its own lock.mdb) is opened beside
+ * the old one and published: workers move to it between two requests and
+ * no lookup goes unanswered. Otherwise, when it is another file, gone,
+ * unreadable, or shorter than before, the open environment is dropped and
+ * lookups answer TEMP (never NOTFOUND) until a readable file is there
+ * again, which is then opened. The workers hold a
  * reference to the environment they read (config_store_get/_put); woken
  * when it changes, they leave it, and the new one is opened only once
  * the old one is closed (LMDB's lock file must be reset from the new data

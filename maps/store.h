@@ -83,6 +83,21 @@ const char *store_dir(const struct store *store);
 size_t store_max_key(const struct store *store);
 /* fstat() of the environment's data file, as it is open. 0 or -1. */
 int store_file_stat(const struct store *store, struct stat *st_r);
+/* store_swap.c: a compact, consistent copy of the environment into dir
+ * (which must exist and be empty): dir/data.mdb. */
+int store_copy(struct store *store, const char *dir, const char **error_r);
+/* STORE_OK while the environment open here is still the one at its path,
+ * else STORE_TEMPFAIL (it was swapped out: open it again). */
+int store_still_current(const struct store *store, const char **error_r);
+/* Exchanges the directory prepared (holding a complete environment) with
+ * the environment directory dir, in one rename, holding dir's writer lock
+ * (waiting up to wait_ms for a writer). Afterwards prepared names the old
+ * environment. See store_swap.c. */
+int store_swap_in(const char *dir, const char *prepared, unsigned wait_ms,
+		  const char **error_r);
+/* fsync of a file or a directory (a rename in it is then on disk). 0, or
+ * -1 with errno. */
+int store_sync_path(const char *path, bool directory);
 /* Flushes a nosync environment to disk. */
 int store_sync(struct store *store, const char **error_r);
 

@@ -144,6 +144,8 @@ int store_write(struct store *store, store_write_fn *body, void *context,
 		return STORE_PERMFAIL;
 	}
 	ret = store_lock_writer(store, error_r);
+	if (ret == STORE_OK && store->kind == STORE_ENV_CONFIG)
+		ret = store_still_current(store, error_r);
 	for (int attempt = 0; ret == STORE_OK && attempt < STORE_WRITE_ATTEMPTS;
 	     attempt++) {
 		ret = store_write_once(store, body, context, error_r);

@@ -1003,6 +1003,47 @@ static void iter_collect(struct store_txn *txn, const struct iter_case *c,
 	store_iter_close(&iter);
 }
 
+/* store_copy, then store_swap_in: a handle opened before the swap still
+ * reads the old data, but may not write (its writes would go where
+ * nobody reads); a handle opened after sees the copy. */
+START_TEST(copy_swap_and_stale_writer)
+{
+	struct store *old = must_open(true), *fresh;
+	char *copy_dir, *stale;
+	const char *error = NULL;
+	struct kv kv = {STORE_CUSTOMERS, "late", "l", 0, 0, 0, 0};
+
+	put(old, "kept", "k");
+	ck_assert_int_ge(asprintf(&copy_dir, "%s/var/config.copy", tmp), 0);
+	ck_assert_int_eq(mkdir(copy_dir, 0700), 0);
+	ck_assert_int_eq(store_copy(old, copy_dir, &error), STORE_OK);
+	put(old, "after", "a"); /* not in the copy */
+	ck_assert_int_eq(store_still_current(old, &error), STORE_OK);
+	ck_assert_int_eq(store_swap_in(path, copy_dir, 1000, &error), STORE_OK);
+	/* copy_dir now names the old environment. */
+	ck_assert_int_eq(store_still_current(old, &error), STORE_TEMPFAIL);
+	ck_assert_int_eq(store_write(old, body_put, &kv, &error),
+			 STORE_TEMPFAIL);
+	assert_contains(error, "replaced");
+	ck_assert_int_eq(kv.calls, 0);
+	char *v = get(old, STORE_CUSTOMERS, "after", NULL);
+	ck_assert_str_eq(v, "a"); /* the old handle reads on */
+	free(v);
+	fresh = must_open(false);
+	v = get(fresh, STORE_CUSTOMERS, "kept", NULL);
+	ck_assert_str_eq(v, "k");
+	free(v);
+	ck_assert_ptr_null(get(fresh, STORE_CUSTOMERS, "after", NULL));
+	put(fresh, "late", "l"); /* the swapped-in one takes writes */
+	ck_assert_int_ge(asprintf(&stale, "%s/data.mdb", copy_dir), 0);
+	ck_assert_int_eq(access(stale, F_OK), 0);
+	store_close(&fresh);
+	store_close(&old);
+	free(stale);
+	free(copy_dir);
+}
+END_TEST
+
 START_TEST(iterator_resumes_after_a_key)
 {
 	const struct iter_case *c = &iter_cases[_i];
@@ -1057,6 +1098,7 @@ int main(void)
 	tcase_add_test(tc, refs_dupsort);
 	tcase_add_test(tc, refs_kind_names);
 	tcase_add_test(tc, writer_lock_times_out);
+	tcase_add_test(tc, copy_swap_and_stale_writer);
 	tcase_add_loop_test(tc, iterator_resumes_after_a_key, 0, N(iter_cases));
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
