@@ -379,6 +379,7 @@ static const struct {
     {"export", 0, -1, export_main, NULL},
     {"backup", 1, 1, backup_main, "backup DIR"},
     {"restore", 1, 1, restore_main, "restore DIR"},
+    {"import", 1, 2, import_main, "import FILE [--check]"},
 };
 
 int commands_main(struct ctl *ctl, int argc, char **argv)

@@ -48,5 +48,7 @@ int export_main(struct ctl *ctl, int argc, char **argv);
 /* backup.c, restore.c: `mailmapctl backup DIR`, `mailmapctl restore DIR`. */
 int backup_main(struct ctl *ctl, int argc, char **argv);
 int restore_main(struct ctl *ctl, int argc, char **argv);
+/* import.c: `mailmapctl import FILE [--check]`, a spreadsheet of users. */
+int import_main(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -60,9 +60,10 @@ static int ctl_write_body(struct store_txn *txn, void *context)
 	if (run->ctl->state_store)
 		return run->body(&run->op, run->context);
 	if (delivery_index_targets(&run->op) < 0 ||
-	    run->body(&run->op, run->context) < 0)
+	    run->body(&run->op, run->context) < 0 ||
+	    delivery_check(&run->op) < 0)
 		return -1;
-	return delivery_check(&run->op);
+	return run->ctl->dry_run ? -1 : 0; /* all checked: abort */
 }
 
 static void ctl_run_init(struct ctl_run *run, struct ctl *ctl,
@@ -93,6 +94,8 @@ int ctl_write(struct ctl *ctl, ctl_body_fn *body, void *context)
 
 	ctl_run_init(&run, ctl, body, context);
 	ret = store_write(ctl->store, ctl_write_body, &run, &error);
+	if (ret == STORE_ABORTED && ctl->dry_run && run.op.error == NULL)
+		ret = STORE_OK; /* a dry run that found nothing wrong */
 	if (ret == STORE_OK) {
 		for (size_t i = 0; i < run.notes.count; i++)
 			fprintf(ctl->out, "%s\n", run.notes.items[i]);

@@ -18,6 +18,7 @@ struct ctl {
 	struct store *store;   /* the config environment */
 	const char *state_dir; /* purged after mailbox deletes */
 	bool state_store;      /* store is the state environment */
+	bool dry_run; /* ctl_write checks everything, then writes nothing */
 	bool json;
 	FILE *in; /* passwords, batch "-" */
 	FILE *out;

@@ -47,6 +47,8 @@ static void help_usage(FILE *out)
 	    "allotted\n"
 	    "  export [--json]     the whole configuration, as a batch "
 	    "(or JSON Lines)\n"
+	    "  import FILE [--check]  mailboxes from a CSV or XLSX "
+	    "spreadsheet\n"
 	    "  backup DIR          a consistent copy of the stores, while "
 	    "mailmapd runs\n"
 	    "  restore DIR         the backup's configuration swapped in, "

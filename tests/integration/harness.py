@@ -77,7 +77,7 @@ class Daemon:
             return "killed"
 
     def log_text(self):
-        return open(self.log).read()
+        return open(self.log).read() if os.path.exists(self.log) else ""
 
     def wait_log(self, text, mark=0, seconds=5):
         """The log from mark on, once it holds text (or after seconds):
