@@ -267,6 +267,25 @@ int commands_exec(struct op *op, struct ctl *ctl, const struct cmd_line *line)
 	return line->verb->run(op, ctl, line);
 }
 
+int commands_run(struct op *op, struct ctl *ctl, int argc, char **argv)
+{
+	struct cmd_line line;
+
+	if (commands_parse(op, argc, argv, &line) < 0)
+		return -1;
+	if (!commands_writes(&line))
+		return op_fail(op, CTL_INPUT, "only add, set and del here");
+	return commands_exec(op, ctl, &line);
+}
+
+/* `import FILE` or `import postfixadmin ...`. */
+static int command_import(struct ctl *ctl, int argc, char **argv)
+{
+	if (strcmp(argv[0], "postfixadmin") == 0)
+		return import_pfa_main(ctl, argc, argv);
+	return import_main(ctl, argc, argv);
+}
+
 /* A single command from argv, with its own transaction. */
 struct single {
 	struct ctl *ctl;
@@ -379,7 +398,7 @@ static const struct {
     {"export", 0, -1, export_main, NULL},
     {"backup", 1, 1, backup_main, "backup DIR"},
     {"restore", 1, 1, restore_main, "restore DIR"},
-    {"import", 1, 2, import_main, "import FILE [--check]"},
+    {"import", 1, -1, command_import, "import FILE [--check]"},
 };
 
 int commands_main(struct ctl *ctl, int argc, char **argv)

@@ -29,6 +29,9 @@ int commands_parse(struct op *op, int argc, char **argv, struct cmd_line *line);
 bool commands_writes(const struct cmd_line *line);
 /* Runs a parsed command inside the op's transaction. */
 int commands_exec(struct op *op, struct ctl *ctl, const struct cmd_line *line);
+/* Parses and runs one write command (OBJECT add|set|del ...) inside the
+ * op's transaction. 0, or -1 with the op failed. */
+int commands_run(struct op *op, struct ctl *ctl, int argc, char **argv);
 /* Runs one command from argv (the words after the global options): object
  * verbs, batch, query, help. Returns the exit code. */
 int commands_main(struct ctl *ctl, int argc, char **argv);
@@ -50,5 +53,8 @@ int backup_main(struct ctl *ctl, int argc, char **argv);
 int restore_main(struct ctl *ctl, int argc, char **argv);
 /* import.c: `mailmapctl import FILE [--check]`, a spreadsheet of users. */
 int import_main(struct ctl *ctl, int argc, char **argv);
+/* import_pfa.c: `mailmapctl import postfixadmin ...` (argv[0] is
+ * "postfixadmin"). */
+int import_pfa_main(struct ctl *ctl, int argc, char **argv);
 
 #endif

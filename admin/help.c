@@ -49,6 +49,8 @@ static void help_usage(FILE *out)
 	    "(or JSON Lines)\n"
 	    "  import FILE [--check]  mailboxes from a CSV or XLSX "
 	    "spreadsheet\n"
+	    "  import postfixadmin [--socket PATH] [--database NAME] ...\n"
+	    "                      a PostfixAdmin database (README)\n"
 	    "  backup DIR          a consistent copy of the stores, while "
 	    "mailmapd runs\n"
 	    "  restore DIR         the backup's configuration swapped in, "

@@ -271,15 +271,13 @@ static void import_row(struct op *op, struct import_run *run,
 		       const struct import_row *row)
 {
 	struct import_args a;
-	struct cmd_line cmd;
 	size_t before = run->errors.count;
 
 	/* mailbox add runs even when a cell was found wrong already (it
 	 * leaves that one out), so that the row's other faults are told
 	 * too; nothing is written anyway. */
 	import_args(op, run, row, &a);
-	if (commands_parse(op, a.argc, a.argv, &cmd) < 0 ||
-	    commands_exec(op, run->ctl, &cmd) < 0) {
+	if (commands_run(op, run->ctl, a.argc, a.argv) < 0) {
 		import_error(run, row, import_error_col(op->error), op->error);
 		op->error = NULL;
 		op->status = CTL_OK;
