@@ -167,6 +167,26 @@ static const char *pfa_limit(struct op *op, const char *v, const char *unit)
 	return arena_printf(op->arena, "%lld%s", n < 0 ? 0 : n, unit);
 }
 
+/* The domain's most mailboxes; raised to the number it holds when a
+ * limit was lowered under it (PostfixAdmin checks only at creation). */
+static const char *pfa_max_mailboxes(struct op *op, struct pfa_run *run,
+				     MYSQL_ROW r)
+{
+	long long limit = atoll(pfa_str(op, r, 2));
+	long long have = atoll(pfa_str(op, r, 8));
+
+	if (limit != 0 && have > (limit < 0 ? 0 : limit)) {
+		strvec_push(
+		    &run->arena, &run->notes,
+		    arena_printf(&run->arena,
+				 "domain %s: its limit of %lld mailboxes "
+				 "is raised to the %lld it holds",
+				 pfa_str(op, r, 0), limit, have));
+		return arena_printf(op->arena, "%lld", have);
+	}
+	return pfa_limit(op, pfa_str(op, r, 2), "");
+}
+
 static void pfa_domain(struct op *op, struct pfa_run *run, MYSQL_ROW r)
 {
 	const char *name = pfa_str(op, r, 0), *transport = pfa_str(op, r, 5);
@@ -209,8 +229,7 @@ static void pfa_domain(struct op *op, struct pfa_run *run, MYSQL_ROW r)
 	argv[n++] = pfa_kv(op, "customer", run->opt.customer);
 	argv[n++] =
 	    pfa_kv(op, "active", atoi(pfa_str(op, r, 7)) ? "yes" : "no");
-	argv[n++] =
-	    pfa_kv(op, "max_mailboxes", pfa_limit(op, pfa_str(op, r, 2), ""));
+	argv[n++] = pfa_kv(op, "max_mailboxes", pfa_max_mailboxes(op, run, r));
 	argv[n++] =
 	    pfa_kv(op, "max_quota", pfa_limit(op, pfa_str(op, r, 4), "M"));
 	argv[n] = NULL;
@@ -422,7 +441,8 @@ static void pfa_alias(struct op *op, struct pfa_run *run, MYSQL_ROW r)
 	run->counts[PFA_ALIASES]++;
 }
 
-static void pfa_alias_domain(struct op *op, struct pfa_run *run, MYSQL_ROW r)
+static void pfa_alias_domain_add(struct op *op, struct pfa_run *run,
+				 MYSQL_ROW r)
 {
 	char *argv[] = {
 	    "domain-alias",
@@ -435,6 +455,20 @@ static void pfa_alias_domain(struct op *op, struct pfa_run *run, MYSQL_ROW r)
 	pfa_run_words(
 	    op, run, arena_printf(op->arena, "alias domain %s", argv[2]), argv);
 	run->counts[PFA_ALIAS_DOMAINS]++;
+}
+
+static void pfa_alias_domain(struct op *op, struct pfa_run *run, MYSQL_ROW r)
+{
+	if (atoi(pfa_str(op, r, 2)) == 0 && atoi(pfa_str(op, r, 3)) > 0) {
+		strvec_push(&run->arena, &run->notes,
+			    arena_printf(&run->arena,
+					 "alias domain %s: inactive, so a "
+					 "domain of its own (as PostfixAdmin "
+					 "has it)",
+					 pfa_str(op, r, 0)));
+		return;
+	}
+	pfa_alias_domain_add(op, run, r);
 }
 
 /* PostfixAdmin's "no date" values of activefrom / activeuntil. */
@@ -484,15 +518,22 @@ static const struct {
 	pfa_row_fn *fn;
 	bool optional; /* the vacation table may be absent */
 } pfa_tables[] = {
+    /* An alias domain has a row in domain too (PostfixAdmin wants it
+     * there first): it becomes a domain-alias only; while the alias is
+     * inactive, PostfixAdmin takes it as a domain without mailboxes, and
+     * so does this. */
     {"SELECT domain, aliases, mailboxes, maxquota, quota, transport, "
-     "backupmx, active FROM domain ORDER BY domain",
+     "backupmx, active, (SELECT COUNT(*) FROM mailbox m WHERE m.domain = "
+     "d.domain) FROM domain d WHERE domain NOT IN (SELECT alias_domain "
+     "FROM alias_domain WHERE active = 1) ORDER BY domain",
      pfa_domain, false},
     {"SELECT m.username, m.password, m.name, m.maildir, m.quota, m.active, "
      "d.maxquota FROM mailbox m LEFT JOIN domain d ON d.domain = m.domain "
      "ORDER BY m.username",
      pfa_mailbox, false},
-    {"SELECT alias_domain, target_domain, active FROM alias_domain ORDER BY "
-     "alias_domain",
+    {"SELECT a.alias_domain, a.target_domain, a.active, (SELECT COUNT(*) "
+     "FROM domain d WHERE d.domain = a.alias_domain) FROM alias_domain a "
+     "ORDER BY a.alias_domain",
      pfa_alias_domain, false},
     {"SELECT address, goto, active FROM alias ORDER BY address", pfa_alias,
      false},
