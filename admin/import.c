@@ -16,7 +16,8 @@
  *   directory     the maildir: relative to the domain's storage, or an
  *                 absolute path under it
  * An empty cell leaves the field at its default. A plain password is
- * hashed (the configured scheme), a {SCHEME}hash is kept.
+ * hashed (the configured scheme) before the transaction, on every core;
+ * a {SCHEME}hash is kept.
  *
  * Each row is `mailbox add` with these fields, every rule applying as
  * there; the customer, offer and domain must exist. All rows run in one
@@ -25,6 +26,8 @@
  * unless every row is good. --check does all of it and writes nothing.
  * On a terminal, a progress line (rows/s, time left) on stderr.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,9 @@
 #include "commands.h"
 #include "import_table.h"
 #include "objects.h"
+#include "password.h"
+
+#define IMPORT_HASH_THREADS_MAX 16
 
 enum import_col {
 	COL_LOGIN,
@@ -286,6 +292,76 @@ static void import_row(struct op *op, struct import_run *run,
 		run->refused++;
 }
 
+/* ---- plain passwords, hashed on every core --------------------------------
+ */
+
+struct import_hashing {
+	struct import_run *run;
+	enum password_scheme scheme;
+	unsigned rounds;
+	atomic_size_t next; /* the next row to look at */
+};
+
+/* Hashes the plain password of each row it takes (a {SCHEME} one is left
+ * as it is; one that cannot be hashed too: mailbox add reports it). */
+static void *import_hash_rows(void *context)
+{
+	struct import_hashing *h = context;
+	struct import_run *run = h->run;
+	int col = run->where[COL_PASSWORD];
+	char out[PASSWORD_HASH_MAX];
+	const char *error;
+	size_t r;
+
+	while ((r = atomic_fetch_add(&h->next, 1)) < run->table.count) {
+		struct import_row *row = &run->table.rows[r];
+		char *plain = (size_t)col < row->count ? row->cells[col] : NULL;
+		if (plain == NULL || plain[0] == '\0' ||
+		    password_is_hashed(plain) ||
+		    password_hash(plain, strlen(plain), h->scheme, h->rounds,
+				  out, &error) < 0)
+			continue;
+		explicit_bzero(plain, strlen(plain));
+		free(plain);
+		row->cells[col] = strdup(out);
+		if (row->cells[col] == NULL)
+			abort();
+	}
+	return NULL;
+}
+
+/* Hashing is what an import of plain passwords spends its time on
+ * (SHA512-CRYPT: some 5000 rounds each): done before the transaction, in
+ * one thread per core. */
+static void import_hash_passwords(struct import_run *run)
+{
+	struct import_hashing h = {
+	    .run = run,
+	    .scheme = run->ctl->config->password_scheme == CONFIG_PW_BLF_CRYPT
+			  ? PASSWORD_BLF_CRYPT
+			  : PASSWORD_SHA512_CRYPT,
+	    .rounds = run->ctl->config->password_rounds};
+	pthread_t threads[IMPORT_HASH_THREADS_MAX];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cores < 1			     ? 1
+		   : cores > IMPORT_HASH_THREADS_MAX ? IMPORT_HASH_THREADS_MAX
+						     : (size_t)cores;
+	size_t started = 0;
+
+	if (run->where[COL_PASSWORD] < 0)
+		return;
+	atomic_init(&h.next, 1); /* row 0 is the header */
+	for (size_t i = 0; i < n; i++) {
+		if (pthread_create(&threads[started], NULL, import_hash_rows,
+				   &h) == 0)
+			started++;
+	}
+	if (started == 0)
+		import_hash_rows(&h);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
 /* ---- the whole file ------------------------------------------------------ */
 
 static double import_now(void)
@@ -366,6 +442,7 @@ int import_main(struct ctl *ctl, int argc, char **argv)
 	if (status == CTL_OK) {
 		arena_init(&run.errors_arena, 0);
 		run.progress = isatty(fileno(ctl->err));
+		import_hash_passwords(&run);
 		status = ctl_write(ctl, import_body, &run);
 		for (size_t i = 0; i < run.errors.count; i++)
 			fprintf(ctl->err, "mailmapctl: import: %s\n",
