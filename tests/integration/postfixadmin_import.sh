@@ -13,70 +13,12 @@
 # where mail ends up by PostfixAdmin's own Postfix maps (postmap on its
 # mysql: tables, POSTFIX_CONF.txt's queries) and by mailmap's agrees,
 # except the documented differences (postfixadmin_expected.txt).
-source "$(dirname "$0")/postfix.bash"
+source "$(dirname "$0")/postfixadmin.bash"
 
 need_tools
-for t in mariadb-install-db mariadbd mariadb php unshare; do
-	command -v "$t" >/dev/null || {
-		fail "$t is not installed (scripts/setup --test)"
-		pf_finish
-	}
-done
-UPGRADE=/usr/share/postfixadmin/public/upgrade.php
-[ -f "$UPGRADE" ] || { fail "no $UPGRADE (postfixadmin)"; pf_finish; }
+pfa_need_tools
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
-DB="$WORK/db"
-DB_SOCK="$DB/db.sock" # the mysql user writes only there
-DB_PID=""
-
-db_stop() {
-	[ -n "$DB_PID" ] && kill_pid "$DB_PID" >/dev/null 2>&1
-	DB_PID=""
-}
-trap 'db_stop; pf_cleanup' EXIT
-
-sql() { mariadb --no-defaults -S "$DB_SOCK" -u root "$@"; }
-
-# ---- MariaDB, PostfixAdmin's schema ------------------------------------------
-
-chmod 0755 "$WORK"
-mkdir -p "$DB"
-chown mysql:mysql "$DB"
-if ! mariadb-install-db --no-defaults --datadir="$DB" --user=mysql \
-	--auth-root-authentication-method=socket --skip-test-db >"$WORK/db-install.log" 2>&1; then
-	fail "mariadb-install-db: $(tail -3 "$WORK/db-install.log")"
-	pf_finish
-fi
-mariadbd --no-defaults --datadir="$DB" --socket="$DB_SOCK" \
-	--pid-file="$DB/db.pid" --skip-networking --user=mysql >"$WORK/db.log" 2>&1 &
-DB_PID=$!
-if ! wait_for 150 test -S "$DB_SOCK"; then
-	fail "mariadbd did not start: $(tail -5 "$WORK/db.log")"
-	pf_finish
-fi
-sql -e "CREATE DATABASE postfix; CREATE USER postfix@localhost IDENTIFIED BY 'pfapass';
-	GRANT ALL ON postfix.* TO postfix@localhost;" || fail "database and user"
-pass "private MariaDB $(sql -N -e 'SELECT VERSION()') on $DB_SOCK"
-
-mkdir -p "$WORK/pfa-etc"
-cp /etc/postfixadmin/config.inc.php "$WORK/pfa-etc/"
-cat >"$WORK/pfa-etc/dbconfig.inc.php" <<PHP
-<?php
-\$dbuser='postfix'; \$dbpass='pfapass'; \$basepath=''; \$dbname='postfix';
-\$dbserver='localhost'; \$dbport=''; \$dbtype='mysqli';
-PHP
-cat >"$WORK/pfa-etc/config.local.php" <<PHP
-<?php
-\$CONF['database_socket'] = '$DB_SOCK';
-PHP
-if unshare -m sh -c "mount --bind '$WORK/pfa-etc' /etc/postfixadmin &&
-	cd /usr/share/postfixadmin/public && php upgrade.php" >"$WORK/upgrade.out" 2>&1 &&
-	[ "$(sql -N postfix -e "SELECT value FROM config WHERE name='version'")" -gt 1800 ]; then
-	pass "PostfixAdmin's schema, version $(sql -N postfix -e "SELECT value FROM config WHERE name='version'") ($(sql -N postfix -e 'SHOW TABLES' | wc -l) tables)"
-else
-	fail "PostfixAdmin's upgrade.php: $(tail -c 300 "$WORK/upgrade.out")"
-	pf_finish
-fi
+pfa_db_start
 
 # ---- the data set -----------------------------------------------------------------
 
@@ -170,13 +112,7 @@ got=$(ctl query senders carol@example.com 2>/dev/null; ctl mailbox show dave@exa
 # ---- where mail ends up: PostfixAdmin's maps against mailmap's ------------------------
 
 pf_config
-mkdir -p "$WORK/sql"
-zcat /usr/share/doc/postfixadmin/DOCUMENTS/POSTFIX_CONF.txt.gz |
-	awk -v dir="$WORK/sql" -v sock="$DB_SOCK" '
-	/^mysql_.*\.cf:$/ { file = dir "/" substr($0, 1, length($0) - 1); next }
-	file != "" && /^query/ { sub(/^query *= */, ""); q = $0;
-		printf "user = postfix\npassword = pfapass\nhosts = unix:%s\ndbname = postfix\nquery = %s\n", sock, q > file;
-		close(file); file = "" }'
+pfa_map_files "$WORK/sql"
 if "${PF_EXEC[@]}" postconf -c "$PF" -m | grep -qx mysql; then
 	pass "Postfix's mysql table type (postfix-mysql), $(ls "$WORK/sql" | wc -l) map files from POSTFIX_CONF.txt"
 else
@@ -202,5 +138,5 @@ status=$?
 cat "$WORK/compare.out"
 [ "$status" -eq 0 ] && pass "every address: the same outcome, or the documented difference" ||
 	fail "the outcomes differ (above)"
-db_stop
+pfa_db_stop
 pf_finish
