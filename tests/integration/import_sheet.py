@@ -1,6 +1,7 @@
 """mailmapctl import of the hosting guide's spreadsheet (see the .sh):
 CSV in its dialects, XLSX written by openpyxl and by hand."""
 import io
+import subprocess
 import json
 import os
 import sys
@@ -180,6 +181,25 @@ def test_xlsx_by_hand():
           f"a broken XLSX: {r.stderr.strip()}")
 
 
+def test_killed_midway():
+    """kill -9 of an import midway: nothing of it in the store."""
+    import signal
+    import time
+    rows = [HEADER] + [[f"k{i}@example.com", "acme", "basic", "K", "L", HASH,
+                        "", "", "", "", "", ""] for i in range(50000)]
+    f = write("k.csv", csv_text(rows, ",", "\n").encode())
+    before = D.ctl("export").stdout
+    p = subprocess.Popen([D.mailmapctl, "--store", D.store, "import", f],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.1)  # it takes the best part of a second
+    killed = p.poll() is None
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(killed, "an import of 50 000 rows killed midway")
+    check(D.ctl("export").stdout == before,
+          "after kill -9 of an import, the store is as it was")
+
+
 def main():
     D.batch("customer add acme\noffer add acme/basic quota=1G\n"
             "domain add example.com customer=acme storage=/var/vmail\n")
@@ -187,6 +207,7 @@ def main():
     test_csv_errors()
     test_xlsx_openpyxl()
     test_xlsx_by_hand()
+    test_killed_midway()
     finish(D)
 
 
