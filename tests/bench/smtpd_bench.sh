@@ -14,7 +14,11 @@
 # (postfix.bash) with two smtpd listeners: one with mailmap's maps
 # (mailmapd, workers = 1), one with PostfixAdmin's
 # (virtual_mailbox_domains, virtual_alias_maps, virtual_mailbox_maps as
-# POSTFIX_CONF.txt has them, through proxymap). Postfix, mailmapd and
+# POSTFIX_CONF.txt has them, through proxymap), each side with its own
+# trivial-rewrite; no transport or sender login maps on either. A third
+# smtpd asks refserver, a socketmap server that answers OK to everything
+# without looking anything up: the floor of the socketmap path. Postfix,
+# mailmapd, refserver and
 # MariaDB on CPU 0; the client (rcpt_load.py: 8 SMTP sessions, one RCPT
 # at a time, 90 % known addresses) on CPU 1. R interleaved rounds
 # (default 3) of S seconds (default 5) each: RCPT/s, p50/p99, and CPU per
@@ -98,11 +102,25 @@ taskset -acp 0 "$MM_PID" >/dev/null
 taskset -acp 0 "$DB_PID" >/dev/null
 PORT_MM=$(free_port)
 PORT_PFA=$(free_port)
+PORT_REF=$(free_port)
+# The floor: refserver, a socketmap server that does nothing but answer
+# "OK u0@d0.example" to every key (tests/bench/refserver.c), behind a
+# third smtpd: what Postfix's socketmap client and the unix socket cost.
+REF_SOCK="$SOCK_DIR/ref.sock"
+taskset -c 0 "$BUILD_DIR/tests/bench/refserver" --mode socketmap --unix "$REF_SOCK" \
+	--value u0@d0.example --seconds 3600 >"$WORK/ref.log" 2>&1 &
+REF_PID=$!
+wait_for 50 test -S "$REF_SOCK" || { fail "refserver: $(cat "$WORK/ref.log")"; pf_finish; }
+chmod 0666 "$REF_SOCK"
 pf_config "$PORT_MM"
 pfa_map_files "$PF/sql"
 sq="proxy:mysql:$PF/sql"
 cat >>"$PF/main.cf" <<EOF
 
+# Both sides ask the same questions: the domain, alias and mailbox maps
+# (no transport or sender login map on either).
+transport_maps =
+smtpd_sender_login_maps =
 # The benchmark: errors do not slow or end the sessions.
 smtpd_error_sleep_time = 0
 smtpd_soft_error_limit = 1000000
@@ -116,12 +134,22 @@ pfa_aliases = $sq/mysql_virtual_alias_maps.cf, $sq/mysql_virtual_alias_domain_ma
 pfa_mailboxes = $sq/mysql_virtual_mailbox_maps.cf, $sq/mysql_virtual_alias_domain_mailbox_maps.cf
 proxy_read_maps = $(postconf -d -h proxy_read_maps) \$pfa_domains \$pfa_aliases \$pfa_mailboxes
 EOF
-echo "127.0.0.1:$PORT_PFA inet n - n - - smtpd -o virtual_mailbox_domains=\$pfa_domains -o virtual_alias_domains= -o virtual_alias_maps=\$pfa_aliases -o virtual_mailbox_maps=\$pfa_mailboxes -o transport_maps= -o smtpd_sender_login_maps=" >>"$PF/master.cf"
+# PostfixAdmin's side: its smtpd and its own trivial-rewrite (which
+# decides the address class from the domain maps), both on its maps.
+pfa_opts="-o virtual_mailbox_domains=\$pfa_domains -o virtual_alias_domains= -o virtual_alias_maps=\$pfa_aliases -o virtual_mailbox_maps=\$pfa_mailboxes"
+{
+	echo "127.0.0.1:$PORT_PFA inet n - n - - smtpd $pfa_opts -o rewrite_service_name=rewrite-pfa"
+	echo "rewrite-pfa unix - - n - - trivial-rewrite $pfa_opts"
+	ref="socketmap:unix:$REF_SOCK"
+	ref_opts="-o virtual_mailbox_domains=$ref:domains -o virtual_alias_domains= -o virtual_alias_maps=$ref:aliases -o virtual_mailbox_maps=$ref:mailboxes"
+	echo "127.0.0.1:$PORT_REF inet n - n - - smtpd $ref_opts -o rewrite_service_name=rewrite-ref"
+	echo "rewrite-ref unix - - n - - trivial-rewrite $ref_opts"
+} >>"$PF/master.cf"
 taskset -c 0 bash -c "postfix -c '$PF' start" >"$WORK/postfix-start.out" 2>&1
 wait_for 100 test -s "$PF_QUEUE/pid/master.pid"
 PF_MASTER_PID=$(tr -d ' ' <"$PF_QUEUE/pid/master.pid")
 smtp_up() { timeout 5 swaks --server 127.0.0.1 --port "$1" --quit-after EHLO >/dev/null 2>&1; }
-wait_for 50 smtp_up "$PORT_MM" && wait_for 50 smtp_up "$PORT_PFA" || {
+wait_for 50 smtp_up "$PORT_MM" && wait_for 50 smtp_up "$PORT_PFA" && wait_for 50 smtp_up "$PORT_REF" || {
 	fail "smtpd does not answer: $(tail -5 "$WORK/maillog")"
 	pf_finish
 }
@@ -139,7 +167,7 @@ ticks_of() {
 }
 hz=$(getconf CLK_TCK)
 # backend pattern per side
-declare -A backend=([mailmap]="$MAILMAPD" [postfixadmin]="mariadbd|postfix/proxymap|proxymap -t")
+declare -A backend=([mailmap]="$MAILMAPD" [postfixadmin]="mariadbd|postfix/proxymap|proxymap -t" [ref]="tests/bench/refserver")
 : >"$WORK/results"
 run_side() { # SIDE PORT
 	local side=$1 port=$2 b0 s0 b1 s1 line
@@ -153,10 +181,13 @@ run_side() { # SIDE PORT
 # A short warm-up of each (caches, smtpd processes, proxymap).
 taskset -c 1 python3 tests/bench/rcpt_load.py "$PORT_MM" "$WORK/keys" 8 1 >/dev/null
 taskset -c 1 python3 tests/bench/rcpt_load.py "$PORT_PFA" "$WORK/keys" 8 1 >/dev/null
+taskset -c 1 python3 tests/bench/rcpt_load.py "$PORT_REF" "$WORK/keys" 8 1 >/dev/null
 for r in $(seq "$rounds"); do
 	run_side mailmap "$PORT_MM"
 	run_side postfixadmin "$PORT_PFA"
+	run_side ref "$PORT_REF"
 done
+kill "$REF_PID" 2>/dev/null
 
 med() { awk -v s="$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$WORK/results" |
 	sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -164,13 +195,13 @@ echo
 echo "== RCPT validations through Postfix $(postconf -h mail_version 2>/dev/null || postconf -d -h mail_version) smtpd: mailmap socketmap vs PostfixAdmin proxy:mysql on MariaDB $(sql -N -e 'SELECT VERSION()')"
 echo "   $mailboxes mailboxes, $((mailboxes / 10)) aliases, 100 domains; 8 sessions, one RCPT at a time, $seconds s x $rounds rounds, medians; servers on CPU 0, client on CPU 1"
 printf '%-13s %8s %8s %8s %18s %18s  %s\n' side rcpt/s p50_us p99_us backend_us/rcpt smtpd_us/rcpt "ok/rejected/errors (last round)"
-for s in mailmap postfixadmin; do
+for s in mailmap postfixadmin ref; do
 	printf '%-13s %8s %8s %8s %18s %18s  %s\n' "$s" "$(med $s rps)" "$(med $s p50_us)" "$(med $s p99_us)" \
 		"$(med $s backend_us_per_rcpt)" "$(med $s smtpd_us_per_rcpt)" \
 		"$(awk -v s="$s" '$1 == s {l = $0} END {print l}' "$WORK/results" | grep -o 'ok=[0-9]* rejected=[0-9]* errors=[0-9]*')"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b ? a / b : 0}'; }
-echo "ratios: rcpt/s mailmap/postfixadmin $(ratio "$(med mailmap rps)" "$(med postfixadmin rps)"); backend CPU per RCPT postfixadmin/mailmap $(ratio "$(med postfixadmin backend_us_per_rcpt)" "$(med mailmap backend_us_per_rcpt)")"
+echo "ratios: rcpt/s mailmap/postfixadmin $(ratio "$(med mailmap rps)" "$(med postfixadmin rps)"); backend CPU per RCPT postfixadmin/mailmap $(ratio "$(med postfixadmin backend_us_per_rcpt)" "$(med mailmap backend_us_per_rcpt)"), postfixadmin/ref $(ratio "$(med postfixadmin backend_us_per_rcpt)" "$(med ref backend_us_per_rcpt)"), mailmap/ref $(ratio "$(med mailmap backend_us_per_rcpt)" "$(med ref backend_us_per_rcpt)")"
 ok=$(awk -v a="$(med postfixadmin backend_us_per_rcpt)" -v b="$(med mailmap backend_us_per_rcpt)" 'BEGIN {print (b > 0 && a / b >= 5) ? 1 : 0}')
 echo "  $([ "$ok" = 1 ] && echo PASS || echo FAIL)  backend CPU per RCPT: PostfixAdmin's >= 5x mailmap's"
 pfa_db_stop
