@@ -125,7 +125,7 @@ smtpd_sender_login_maps =
 smtpd_error_sleep_time = 0
 smtpd_soft_error_limit = 1000000
 smtpd_hard_error_limit = 1000000
-smtpd_recipient_limit = 1000
+smtpd_recipient_limit = 1000000
 smtpd_client_connection_count_limit = 0
 smtpd_client_recipient_rate_limit = 0
 # PostfixAdmin's maps, as POSTFIX_CONF.txt has them; proxymap serves them.
