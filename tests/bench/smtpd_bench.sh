@@ -153,8 +153,7 @@ pfa_opts="-o virtual_mailbox_domains=\$pfa_domains -o virtual_alias_domains= -o 
 taskset -c 0 bash -c "postfix -c '$PF' start" >"$WORK/postfix-start.out" 2>&1
 wait_for 100 test -s "$PF_QUEUE/pid/master.pid"
 PF_MASTER_PID=$(tr -d ' ' <"$PF_QUEUE/pid/master.pid")
-smtp_up() { timeout 5 swaks --server 127.0.0.1 --port "$1" --quit-after EHLO >/dev/null 2>&1; }
-wait_for 50 smtp_up "$PORT_MM" && wait_for 50 smtp_up "$PORT_PFA" && wait_for 50 smtp_up "$PORT_REF" || {
+pf_wait_smtpd "$PORT_MM" && pf_wait_smtpd "$PORT_PFA" && pf_wait_smtpd "$PORT_REF" || {
 	fail "smtpd does not answer: $(tail -5 "$WORK/maillog")"
 	pf_finish
 }

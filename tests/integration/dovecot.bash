@@ -67,13 +67,7 @@ dv_need_root() {
 }
 
 dv_need_tools() {
-	local t
-	for t in dovecot doveadm doveconf openssl python3; do
-		command -v "$t" >/dev/null || {
-			fail "$t is not installed (scripts/setup --test)"
-			dv_finish
-		}
-	done
+	need_commands dovecot doveadm doveconf openssl python3
 	[ "$(id -u)" -eq 0 ] || {
 		fail "the Dovecot tests run as root (Dovecot's master)"
 		dv_finish
@@ -224,7 +218,7 @@ dv_config() {
 	dv_certificate
 	if [ "$DV_VERSION" = 2.4 ]; then
 		sed "${subst[@]}" "$CONF_SRC/dovecot-2.4.conf" >"$DV/local.conf"
-		dv_config_24
+		dv_main_config
 		return
 	fi
 	sed "${subst[@]}" "$CONF_SRC/dovecot.conf" >"$DV/local.conf"
@@ -239,49 +233,7 @@ dv_config() {
 		grep -q "driver = lua" "$DV/local.conf" ||
 			fail "the sample's passdb/userdb not found to make them Lua"
 	fi
-	cat >"$DV_CONF" <<EOF
-# A private test instance: loopback only, its own directories and log.
-base_dir = $DV_RUN
-state_dir = $DV_STATE
-instance_name = mailmap-test
-log_path = $DV_LOG
-protocols = imap pop3${DV_LMTP:+ lmtp}
-listen = 127.0.0.1
-ssl = yes
-ssl_cert = <$DV/cert.pem
-ssl_key = <$DV/key.pem
-# Plaintext LOGIN from 127.0.0.2 (not "secured") reaches the passdb, which
-# decides (offers with ssl = force).
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_verbose = yes
-first_valid_uid = $VMAIL_UID
-last_valid_uid = $VMAIL_UID
-# The userdb's mail field names the location; this is only a fallback.
-mail_location = maildir:~/Maildir
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = $POP3_PORT
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-
-# The samples (conf/dovecot.conf, conf/dovecot-dict-auth.conf.ext), paths
-# replaced.
-!include local.conf
-EOF
+	dv_main_config
 }
 
 # A throwaway self-signed certificate for STARTTLS.
@@ -293,12 +245,27 @@ dv_certificate() {
 		fail "openssl: $(cat "$WORK/openssl.out")"
 }
 
-# The instance's dovecot.conf in Dovecot 2.4's syntax (the version lines
-# first), around the sample conf/dovecot-2.4.conf.
-dv_config_24() {
+# The instance's dovecot.conf around the samples (local.conf), in the
+# syntax of DV_VERSION: 2.4 wants its version lines first and renamed the
+# TLS, cleartext, mail location and listener address settings.
+dv_main_config() {
+	local head="" tls cleartext location addr=address
+	tls="ssl_cert = <$DV/cert.pem
+ssl_key = <$DV/key.pem"
+	cleartext="disable_plaintext_auth = no"
+	location="mail_location = maildir:~/Maildir"
+	if [ "$DV_VERSION" = 2.4 ]; then
+		head="dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0"
+		tls="ssl_server_cert_file = $DV/cert.pem
+ssl_server_key_file = $DV/key.pem"
+		cleartext="auth_allow_cleartext = yes"
+		location="mail_driver = maildir
+mail_path = ~/Maildir"
+		addr=listen
+	fi
 	cat >"$DV_CONF" <<EOF
-dovecot_config_version = 2.4.0
-dovecot_storage_version = 2.4.0
+$head
 # A private test instance: loopback only, its own directories and log.
 base_dir = $DV_RUN
 state_dir = $DV_STATE
@@ -307,21 +274,19 @@ log_path = $DV_LOG
 protocols = imap pop3${DV_LMTP:+ lmtp}
 listen = 127.0.0.1
 ssl = yes
-ssl_server_cert_file = $DV/cert.pem
-ssl_server_key_file = $DV/key.pem
+$tls
 # Plaintext LOGIN from 127.0.0.2 (not "secured") reaches the passdb, which
 # decides (offers with ssl = force).
-auth_allow_cleartext = yes
+$cleartext
 auth_mechanisms = plain login
 auth_verbose = yes
 first_valid_uid = $VMAIL_UID
 last_valid_uid = $VMAIL_UID
-# The userdb's mail_driver and mail_path name the location; a fallback.
-mail_driver = maildir
-mail_path = ~/Maildir
+# The userdb's mail fields name the location; this is only a fallback.
+$location
 service imap-login {
   inet_listener imap {
-    listen = 127.0.0.1
+    $addr = 127.0.0.1
     port = $IMAP_PORT
   }
   inet_listener imaps {
@@ -330,7 +295,7 @@ service imap-login {
 }
 service pop3-login {
   inet_listener pop3 {
-    listen = 127.0.0.1
+    $addr = 127.0.0.1
     port = $POP3_PORT
   }
   inet_listener pop3s {
@@ -338,7 +303,8 @@ service pop3-login {
   }
 }
 
-# The sample conf/dovecot-2.4.conf, paths replaced.
+# The samples (conf/dovecot.conf and conf/dovecot-dict-auth.conf.ext, or
+# conf/dovecot-2.4.conf), paths replaced.
 !include local.conf
 EOF
 }

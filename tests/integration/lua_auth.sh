@@ -10,12 +10,7 @@ source "$(dirname "$0")/dovecot.bash"
 
 need_tools
 dv_need_tools
-for t in lua5.4; do
-	command -v "$t" >/dev/null || {
-		fail "$t is not installed (scripts/setup --test)"
-		dv_finish
-	}
-done
+need_commands lua5.4
 
 dv_fixture
 DV_MM_DAEMON='idle_timeout = "1s";'

@@ -105,14 +105,20 @@ free_port() {
 	echo "$port"
 }
 
-need_tools() {
+# need_commands CMD...: each is on PATH, or the test ends failed (what
+# scripts/setup --test installs).
+need_commands() {
 	local t
-	for t in postfix postmap postconf postqueue swaks python3 mdb_load; do
+	for t in "$@"; do
 		command -v "$t" >/dev/null || {
 			fail "$t is not installed (scripts/setup --test)"
 			pf_finish
 		}
 	done
+}
+
+need_tools() {
+	need_commands postfix postmap postconf postqueue swaks python3 mdb_load
 	[ -x "$LMTP_SINK" ] || {
 		fail "no $LMTP_SINK (build with -Dtests=true)"
 		pf_finish

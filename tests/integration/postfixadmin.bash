@@ -26,13 +26,7 @@ trap 'pfa_db_stop; pf_cleanup' EXIT
 sql() { mariadb --no-defaults -S "$DB_SOCK" -u root "$@"; }
 
 pfa_need_tools() {
-	local t
-	for t in mariadb-install-db mariadbd mariadb php unshare; do
-		command -v "$t" >/dev/null || {
-			fail "$t is not installed (scripts/setup --test)"
-			pf_finish
-		}
-	done
+	need_commands mariadb-install-db mariadbd mariadb php unshare
 	[ -f "$PFA_UPGRADE" ] || {
 		fail "no $PFA_UPGRADE (postfixadmin)"
 		pf_finish
