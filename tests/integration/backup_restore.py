@@ -260,6 +260,32 @@ def test_kills():
     check(manifest_matches(B1), "the backup is intact after it")
 
 
+def test_refusals():
+    """A backup never overwrites; a restore checks what it is given."""
+    import shutil
+    before = export()
+    r = D.ctl("backup", B1)
+    check(r.returncode == 1 and "exists" in r.stderr,
+          f"backup into an existing directory refused: {r.stderr.strip()}")
+    empty = os.path.join(D.work, "empty")
+    os.makedirs(empty)
+    r = D.ctl("restore", empty)
+    check(r.returncode == 1 and "no MANIFEST" in r.stderr,
+          f"restore of a directory with no MANIFEST: {r.stderr.strip()}")
+    damaged = os.path.join(D.work, "damaged")
+    shutil.copytree(B1, damaged)
+    with open(os.path.join(damaged, "config", "data.mdb"), "r+b") as f:
+        f.seek(8192)
+        byte = f.read(1)
+        f.seek(8192)
+        f.write(bytes([byte[0] ^ 0xff]))
+    r = D.ctl("restore", damaged)
+    check(r.returncode == 1 and "damaged" in r.stderr,
+          f"restore of a backup whose file does not match its MANIFEST: "
+          f"{r.stderr.strip()}")
+    check(export() == before, "after the refusals the store is as it was")
+
+
 def main():
     setup()
     D.start(SOCKETMAP)
@@ -269,6 +295,7 @@ def main():
         before = test_backup(load)
         test_restore(load, before)
         test_kills()
+        test_refusals()
     finally:
         load.finish()
         status = D.stop()

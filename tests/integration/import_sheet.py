@@ -106,6 +106,10 @@ def test_csv_errors():
     r = imp(write("q.csv", b'login,customer,profile\n"x@example.com,acme,basic\n'))
     check(r.returncode == 1 and "row 2" in r.stderr,
           f"an unterminated quote: {r.stderr.strip()}")
+    r = imp(write("big.csv", b"login,customer,profile\nx@example.com,acme," +
+                  b"b" * 70000 + b"\n"))
+    check(r.returncode == 1 and "row 2: a cell over 64 KiB" in r.stderr,
+          f"a cell over the limit: {r.stderr.strip()}")
     r = imp(write("w.csv", b"login,customer,profile\n" +
                   b"a,b,c," * 30 + b"\n"))
     check(r.returncode == 1 and "64 columns" in r.stderr,

@@ -80,6 +80,15 @@ pfa_import() {
 	ctl import postfixadmin --socket "$DB_SOCK" --user postfix \
 		--password-file "$WORK/db.pw" --database postfix "$@"
 }
+echo wrong >"$WORK/bad.pw"
+ctl import postfixadmin --socket "$DB_SOCK" --user postfix \
+	--password-file "$WORK/bad.pw" --database postfix >"$WORK/out" 2>"$WORK/err"
+status=$?
+if [ "$status" -eq 75 ] && grep -q "import postfixadmin: database: Access denied" "$WORK/err"; then
+	pass "a wrong database password: exit 75, $(cat "$WORK/err")"
+else
+	fail "a wrong database password: exit $status: $(cat "$WORK/err")"
+fi
 pfa_import >"$WORK/out" 2>"$WORK/err"
 status=$?
 unmapped=$(grep -c "cannot map:" "$WORK/err")
