@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "autoreply.h"
 #include "objects.h"
 #include "output.h"
 #include "password.h"
@@ -399,6 +400,7 @@ static const struct {
     {"backup", 1, 1, backup_main, "backup DIR"},
     {"restore", 1, 1, restore_main, "restore DIR"},
     {"import", 1, -1, command_import, "import FILE [--check]"},
+    {"autoreply", 0, -1, autoreply_main, NULL},
 };
 
 int commands_main(struct ctl *ctl, int argc, char **argv)

@@ -38,6 +38,9 @@ int fields_parse_assign(const struct record_desc *desc, const char *arg,
 /* Applies an assignment to rec. 0, or -1 with a message naming the field. */
 int fields_apply(const struct fields_env *env, const struct assign *assign,
 		 void *rec, const char **error_r);
+/* Is a date given without "Z", so in the mailbox's time zone (FT_TIME
+ * values are read as if in UTC; kind_mailbox moves them)? */
+bool fields_time_is_local(const char *text);
 /* Sets every field of rec to its default. */
 void fields_defaults(const struct fields_env *env,
 		     const struct record_desc *desc, void *rec);

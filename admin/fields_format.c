@@ -62,11 +62,10 @@ static const char *fields_time_text(struct arena *arena, uint64_t when)
 
 	if (when == 0)
 		return "";
+	/* always with "Z": a date alone would be read back in the
+	 * mailbox's time zone (autoreply.h), and export must round-trip */
 	gmtime_r(&t, &tm);
-	if (tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0)
-		strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-	else
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return arena_strdup(arena, buf);
 }
 

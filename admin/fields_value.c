@@ -193,24 +193,39 @@ static bool fields_shape(const char *text, const char *pattern)
 	return *text == '\0';
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]Z", UTC. */
+bool fields_time_is_local(const char *text)
+{
+	size_t len = strlen(text);
+
+	return len != 0 && text[len - 1] != 'Z';
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]", with a "Z" for UTC; the
+ * seconds of that time as if it were UTC (fields_time_is_local()). */
 static int fields_parse_time(const char *text, uint64_t *value_r)
 {
 	struct tm tm = {0};
 	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
 	size_t len = strlen(text);
+	const char *zulu = fields_time_is_local(text) ? "" : "Z";
+	char with_seconds[16], without[16];
 
 	/* sscanf alone would take " 1" or "+1" for a two-digit field */
+	snprintf(with_seconds, sizeof(with_seconds), "T%%2d:%%2d:%%2d%s%%n",
+		 zulu);
+	snprintf(without, sizeof(without), "T%%2d:%%2d%s%%n", zulu);
 	if (!fields_shape(text, "dddd-dd-dd") &&
 	    !fields_shape(text, "dddd-dd-ddTdd:ddZ") &&
-	    !fields_shape(text, "dddd-dd-ddTdd:dd:ddZ"))
+	    !fields_shape(text, "dddd-dd-ddTdd:dd:ddZ") &&
+	    !fields_shape(text, "dddd-dd-ddTdd:dd") &&
+	    !fields_shape(text, "dddd-dd-ddTdd:dd:dd"))
 		return -1;
 	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
 		return -1;
 	if (len != 10 &&
-	    !(sscanf(text + 10, "T%2d:%2d:%2dZ%n", &h, &mi, &s, &n) == 3 &&
+	    !(sscanf(text + 10, with_seconds, &h, &mi, &s, &n) == 3 &&
 	      (size_t)n == len - 10) &&
-	    !(sscanf(text + 10, "T%2d:%2dZ%n", &h, &mi, &n) == 2 &&
+	    !(sscanf(text + 10, without, &h, &mi, &n) == 2 &&
 	      (size_t)n == len - 10))
 		return -1;
 	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
@@ -234,8 +249,9 @@ int parse_time(const struct fields_env *env, const struct field_desc *field,
 
 	(void)env;
 	if (text[0] != '\0' && fields_parse_time(text, &value) < 0) {
-		*error_r =
-		    "must be a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)";
+		*error_r = "must be a date YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] "
+			   "(the mailbox's time zone), or "
+			   "YYYY-MM-DDTHH:MM[:SS]Z (UTC)";
 		return -1;
 	}
 	fields_set_uint(field, rec, value);

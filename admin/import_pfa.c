@@ -25,7 +25,9 @@
  *                 disabled, a catch-all not in force, forwards dropped
  *   alias_domain  domain-alias
  *   vacation      the mailbox's auto-reply: active, subject, body,
- *                 activefrom/activeuntil, interval_time
+ *                 activefrom/activeuntil (server time, read in the
+ *                 mailbox's time zone: UTC, PostfixAdmin has none),
+ *                 interval_time
  *
  * What cannot be mapped (a backup MX domain, a transport mailmap has no
  * equivalent for, a catch-all with several targets, an alias in an alias
@@ -479,6 +481,18 @@ static bool pfa_no_date(const char *d)
 	       strncmp(d, "0000-00-00", 10) == 0;
 }
 
+/* A DATETIME "YYYY-MM-DD HH:MM:SS" as a wall-clock time mailmapctl
+ * reads in the mailbox's time zone ("YYYY-MM-DDTHH:MM:SS"); the instant
+ * PostfixAdmin's vacation.pl compares with NOW(). */
+static const char *pfa_datetime(struct op *op, const char *d)
+{
+	char *text = arena_strndup(op->arena, d, 19);
+
+	if (strlen(text) == 19 && text[10] == ' ')
+		text[10] = 'T';
+	return text;
+}
+
 static void pfa_vacation(struct op *op, struct pfa_run *run, MYSQL_ROW r)
 {
 	const char *from = pfa_str(op, r, 4), *until = pfa_str(op, r, 5);
@@ -494,11 +508,11 @@ static void pfa_vacation(struct op *op, struct pfa_run *run, MYSQL_ROW r)
 	argv[n++] = pfa_kv(op, "autoreply_subject", pfa_str(op, r, 1));
 	argv[n++] = pfa_kv(op, "autoreply_body", pfa_str(op, r, 2));
 	if (!pfa_no_date(from))
-		argv[n++] = pfa_kv(op, "autoreply_start",
-				   arena_strndup(op->arena, from, 10));
+		argv[n++] =
+		    pfa_kv(op, "autoreply_start", pfa_datetime(op, from));
 	if (!pfa_no_date(until))
-		argv[n++] = pfa_kv(op, "autoreply_end",
-				   arena_strndup(op->arena, until, 10));
+		argv[n++] =
+		    pfa_kv(op, "autoreply_end", pfa_datetime(op, until));
 	if (interval > 0)
 		argv[n++] = pfa_kv(op, "autoreply_interval",
 				   arena_printf(op->arena, "%lds", interval));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "autoreply.h"
 #include "delivery.h"
 #include "kinds.h"
 #include "lookup.h"
@@ -143,16 +144,6 @@ static int mailbox_check_offer(struct op *op, const struct rec_mailbox *old,
 	return 0;
 }
 
-static int mailbox_check_autoreply(struct op *op,
-				   const struct rec_mailbox *mailbox)
-{
-	if (mailbox->autoreply_start != 0 && mailbox->autoreply_end != 0 &&
-	    mailbox->autoreply_end < mailbox->autoreply_start)
-		return op_fail(op, CTL_INPUT,
-			       "autoreply_end: before autoreply_start");
-	return 0;
-}
-
 /* Is this forward target the mailbox itself: its address, or the same
  * local part in an alias domain of its domain? (cleanup would stop at
  * that self-mapping, and an alias-domain address is never delivered.)
@@ -245,7 +236,7 @@ static int mailbox_check(struct op *op, const void *old_rec, const void *rec)
 	if (object_load(op, &kind_domain, kind_address_domain(mailbox->address),
 			(void **)&domain) < 0 ||
 	    mailbox_check_offer(op, old, mailbox, domain) < 0 ||
-	    mailbox_check_autoreply(op, mailbox) < 0 ||
+	    autoreply_check(op, mailbox) < 0 ||
 	    mailbox_check_forward(op, mailbox) < 0)
 		return -1;
 	mailbox_note_delivery(op, old, mailbox);
@@ -289,6 +280,7 @@ const struct kind kind_mailbox = {
     .ref_kind = REF_MAILBOX,
     .listed = true,
     .refs = mailbox_refs,
+    .after_assign = autoreply_localize,
     .complete = mailbox_complete,
     .after_write = mailbox_after_write,
     .check = mailbox_check,

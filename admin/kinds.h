@@ -33,6 +33,11 @@ struct kind {
 	bool listed; /* a mailmapctl object (extra addresses are not) */
 	/* The objects rec points at. Each must exist (but REF_RECIPIENT). */
 	void (*refs)(struct op *op, const void *rec, struct ref_list *refs);
+	/* Adjusts rec once a command's assignments are applied (add and
+	 * set): values that depend on others given (times in the mailbox's
+	 * zone). NULL: none. */
+	int (*after_assign)(struct op *op, void *rec,
+			    const struct assign *assigns, size_t count);
 	/* Fills values derived from others on add (maildir...). */
 	void (*complete)(struct op *op, void *rec);
 	/* Writes dependent records once rec is stored (old NULL on add). */

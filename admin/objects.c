@@ -282,7 +282,8 @@ static int object_apply(struct op *op, const struct kind *kind, void *rec,
 		if (fields_apply(&op->fenv, &assigns[i], rec, &why) < 0)
 			return op_fail(op, CTL_INPUT, "%s", why);
 	}
-	(void)kind;
+	if (kind->after_assign != NULL)
+		return kind->after_assign(op, rec, assigns, count);
 	return 0;
 }
 

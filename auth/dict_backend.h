@@ -15,6 +15,7 @@
  *   userdb     shared/userdb/...                      L, I (no hashes)
  *   quota      priv/quota/storage, priv/quota/messages L, B/S/U/A/C/R
  *   lastlogin  shared/last-login/...                  L, B/S/C/R
+ *   sieve      priv/sieve/name/..., priv/sieve/data/...  L (auto-replies)
  *
  * The user is always the command's user field (of L and I, or of B for a
  * transaction), normalised like an address; it is never parsed out of a
@@ -40,10 +41,12 @@ enum dict_name {
 	DICT_NAME_USERDB,
 	DICT_NAME_QUOTA,
 	DICT_NAME_LASTLOGIN,
+	DICT_NAME_SIEVE,
 	DICT_NAME_COUNT
 };
 
-/* "auth", "userdb", "quota", "lastlogin", NULL: index = enum dict_name. */
+/* "auth", "userdb", "quota", "lastlogin", "sieve", NULL: index = enum
+ * dict_name. */
 extern const char *const dict_name_strings[];
 
 enum dict_status {

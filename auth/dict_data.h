@@ -69,6 +69,7 @@ typedef void dict_lookup_fn(const struct dict_ctx *ctx, enum dict_name dict,
 dict_lookup_fn dict_auth_lookup;      /* auth and userdb */
 dict_lookup_fn dict_quota_lookup;     /* quota */
 dict_lookup_fn dict_lastlogin_lookup; /* lastlogin */
+dict_lookup_fn dict_sieve_lookup;     /* sieve */
 
 /* Loads the mailbox at address: true with *account_r; false with reply
  * set to NOTFOUND (no such mailbox) or FAILED (store). */

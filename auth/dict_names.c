@@ -14,7 +14,7 @@
 const char *const dict_name_strings[] = {
     [DICT_NAME_AUTH] = "auth",	 [DICT_NAME_USERDB] = "userdb",
     [DICT_NAME_QUOTA] = "quota", [DICT_NAME_LASTLOGIN] = "lastlogin",
-    [DICT_NAME_COUNT] = NULL,
+    [DICT_NAME_SIEVE] = "sieve", [DICT_NAME_COUNT] = NULL,
 };
 
 static dict_lookup_fn *const dict_lookups[DICT_NAME_COUNT] = {
@@ -22,6 +22,7 @@ static dict_lookup_fn *const dict_lookups[DICT_NAME_COUNT] = {
     [DICT_NAME_USERDB] = dict_auth_lookup,
     [DICT_NAME_QUOTA] = dict_quota_lookup,
     [DICT_NAME_LASTLOGIN] = dict_lastlogin_lookup,
+    [DICT_NAME_SIEVE] = dict_sieve_lookup,
 };
 
 bool dict_key_prefix(const char *key, size_t len, const char *prefix,

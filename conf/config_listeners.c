@@ -12,7 +12,7 @@
  *                    libconfig 1.5 reads 0660 as decimal), <= 0777;
  *                    default 0666; TCP listeners have 0
  *   maps             socketmap: lookup_map_names; dict: auth, userdb,
- *                    quota, lastlogin; no duplicates;
+ *                    quota, lastlogin, sieve; no duplicates;
  *                    omitted = all (map_count 0)
  *   allow            TCP only: "addr/prefix" or "addr" (config_net.c);
  *                    omitted = 127.0.0.0/8 and ::1/128
@@ -110,8 +110,8 @@ static int entry_check_use(struct listener_entry *e, bool is_unix)
 /* The dict names a dict listener may serve: the names of enum dict_name
  * in auth/dict_backend.h (conf/ cannot link auth/, which builds on it;
  * mailmapd refuses a handshake naming any other). */
-static const char *const dict_map_names[] = {"auth", "userdb", "quota",
-					     "lastlogin", NULL};
+static const char *const dict_map_names[] = {"auth",	  "userdb", "quota",
+					     "lastlogin", "sieve",  NULL};
 
 /* The names a listener of this protocol serves, or NULL: none. */
 static const char *const *served_names(int protocol)

@@ -61,6 +61,24 @@ static enum lookup_status account_get(struct store_txn *txn,
 	return account_check_type(*value_r, type, reason_r);
 }
 
+enum lookup_status account_read(struct store_txn *txn, struct arena *arena,
+				enum store_table table, enum record_type type,
+				const char *key, void **rec_r,
+				const char **reason_r)
+{
+	struct store_val value;
+	const void *rec;
+	enum lookup_status st =
+	    account_get(txn, table, type, key, &value, reason_r);
+
+	if (st == LOOKUP_FOUND)
+		st = account_decode(arena, type, key, strlen(key), value, &rec,
+				    reason_r);
+	if (st == LOOKUP_FOUND) /* decoded into the arena: the caller's */
+		*rec_r = (void *)rec;
+	return st;
+}
+
 /* Point read of a mailbox into the arena (FOUND, NOTFOUND, TEMPFAIL). */
 static enum lookup_status account_read_mailbox(struct store_txn *txn,
 					       struct arena *arena,
@@ -68,17 +86,8 @@ static enum lookup_status account_read_mailbox(struct store_txn *txn,
 					       struct rec_mailbox **rec_r,
 					       const char **reason_r)
 {
-	struct store_val value;
-	const void *rec;
-	enum lookup_status st = account_get(txn, STORE_ADDRESSES, REC_MAILBOX,
-					    key, &value, reason_r);
-
-	if (st == LOOKUP_FOUND)
-		st = account_decode(arena, REC_MAILBOX, key, strlen(key), value,
-				    &rec, reason_r);
-	if (st == LOOKUP_FOUND) /* decoded into the arena: the caller's */
-		*rec_r = (struct rec_mailbox *)rec;
-	return st;
+	return account_read(txn, arena, STORE_ADDRESSES, REC_MAILBOX, key,
+			    (void **)rec_r, reason_r);
 }
 
 enum lookup_status

@@ -44,6 +44,13 @@ enum lookup_status account_from_record(struct store_txn *txn,
 				       struct account *account_r,
 				       const char **reason_r);
 
+/* Point read of one record of the given type, decoded into the arena:
+ * FOUND with *rec_r (the caller's to change), NOTFOUND (none, or a record
+ * of another type), TEMPFAIL with a static *reason_r. */
+enum lookup_status account_read(struct store_txn *txn, struct arena *arena,
+				enum store_table table, enum record_type type,
+				const char *key, void **rec_r,
+				const char **reason_r);
 /* Reads a record that many mailboxes share (a domain, an offer, a mail
  * server): decoded once per store commit when the transaction carries a
  * record cache (record_cache.h), else into the arena. FOUND with a

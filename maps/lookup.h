@@ -30,6 +30,7 @@
 #define MAILMAP_LOOKUP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "arena.h"
 #include "names.h"
@@ -60,6 +61,7 @@ struct lookup_ctx {
 	struct store_txn *txn;	/* a read snapshot of the config store */
 	struct arena *arena;	/* per request; answers are allocated here */
 	const char *delimiters; /* recipient_delimiter set, "+" ("" = none) */
+	time_t now; /* for auto-reply windows; 0 = the clock, time(2) */
 };
 
 /* The fixed map names, in the order of the design, NULL-terminated. */

@@ -32,8 +32,25 @@ static void lookup_item_extended(struct lookup_req *req,
 	lookup_item(&req->out, lookup_extended(address, extension, buf));
 }
 
+bool lookup_mailbox_keeps(const struct lookup_req *req,
+			  const struct lookup_rec *mailbox)
+{
+	time_t now = req->ctx->now != 0 ? req->ctx->now : time(NULL);
+	uint64_t start, end;
+
+	/* a field read in place is its last item: empty when none */
+	if (lookup_rec_bool(mailbox, F_MAILBOX(forward_keep_copy)) ||
+	    lookup_rec_str(mailbox, F_MAILBOX(forward)).len == 0)
+		return true;
+	if (req->structure || !lookup_rec_bool(mailbox, F_MAILBOX(autoreply)))
+		return false;
+	start = lookup_rec_uint(mailbox, F_MAILBOX(autoreply_start));
+	end = lookup_rec_uint(mailbox, F_MAILBOX(autoreply_end));
+	return record_autoreply_window_open(start, end, (uint64_t)now);
+}
+
 /* A mailbox: itself, plus the forwarding targets that take mail; itself
- * only when a copy is kept, or nothing is forwarded, or no target takes
+ * only when it keeps the mail (lookup_mailbox_keeps), or no target takes
  * mail (then the mailbox keeps it rather than bounce it). */
 static enum lookup_status
 lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
@@ -47,15 +64,14 @@ lookup_alias_mailbox(struct lookup_req *req, const struct lookup_resolved *res)
 	req->why = LOOKUP_REACH_DISABLED;
 	if (!lookup_enabled(req, &res->rec, F_MAILBOX(enabled)))
 		return LOOKUP_NOTFOUND;
-	keep = lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) ||
-	       lookup_rec_str(&res->rec, forward).len == 0;
+	keep = lookup_mailbox_keeps(req, &res->rec);
 	if (keep)
 		lookup_item_extended(req, lookup_cstr(res->address),
 				     res->extension);
 	/* Cleanup expands its forwards once, then stops at it: it takes
 	 * mail whatever it forwards (an alias-domain spelling does not map
 	 * to itself: its forwards are expanded each time it comes back). */
-	if (keep && req->probe && lookup_maps_to_self(res))
+	if (keep && req->probe && lookup_maps_to_self(req, res))
 		return LOOKUP_FOUND;
 	lookup_iter_init(&it, &res->rec, forward);
 	while (lookup_iter_next(&it, &target)) {

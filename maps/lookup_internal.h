@@ -181,7 +181,15 @@ enum lookup_status lookup_judge(struct lookup_req *req,
  * once and then stops at it (been_here)? A mailbox that keeps its mail,
  * asked as itself (with or without an extension), not in an alias
  * domain. */
-bool lookup_maps_to_self(const struct lookup_resolved *res);
+/* Does a mailbox keep the mail sent to it: a copy is kept, or nothing is
+ * forwarded, or its auto-reply is active now (Dovecot must see the
+ * message to answer it; the script then discards it, auth/vacation.h)?
+ * Judging structure (mailmapctl's loop checks), the auto-reply is left
+ * out: a loop it hides would come back when it ends. */
+bool lookup_mailbox_keeps(const struct lookup_req *req,
+			  const struct lookup_rec *mailbox);
+bool lookup_maps_to_self(const struct lookup_req *req,
+			 const struct lookup_resolved *res);
 /* address with extension ("+tag") put back before the @, in buf
  * (NAMES_ADDRESS_MAX + 1 bytes); address as it is when that is too long
  * or extension is "". */

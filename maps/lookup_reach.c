@@ -107,16 +107,15 @@ static enum lookup_status lookup_path_enter(struct lookup_req *req,
 	return LOOKUP_FOUND;
 }
 
-bool lookup_maps_to_self(const struct lookup_resolved *res)
+bool lookup_maps_to_self(const struct lookup_req *req,
+			 const struct lookup_resolved *res)
 {
 	char buf[NAMES_ADDRESS_MAX + 1];
 	struct lookup_str self;
 
 	if (res->rec.type != REC_MAILBOX)
 		return false;
-	/* a field read in place is its last item: empty when none */
-	if (!lookup_rec_bool(&res->rec, F_MAILBOX(forward_keep_copy)) &&
-	    lookup_rec_str(&res->rec, F_MAILBOX(forward)).len != 0)
+	if (!lookup_mailbox_keeps(req, &res->rec))
 		return false;
 	self = lookup_extended(lookup_cstr(res->address), res->extension, buf);
 	return self.len == strlen(res->key) &&
@@ -129,8 +128,8 @@ enum lookup_status lookup_visit(struct lookup_req *req,
 				const struct lookup_resolved *res)
 {
 	bool final;
-	enum lookup_status st =
-	    lookup_path_enter(req, res->key, lookup_maps_to_self(res), &final);
+	enum lookup_status st = lookup_path_enter(
+	    req, res->key, lookup_maps_to_self(req, res), &final);
 
 	if (st != LOOKUP_FOUND)
 		return st;
@@ -281,8 +280,8 @@ enum lookup_status lookup_check_target(const struct lookup_ctx *ctx,
 				    LOOKUP_FOLLOW_ALIAS | LOOKUP_ANY_STATE,
 				    &res);
 	if (st == LOOKUP_FOUND)
-		st = lookup_path_enter(&req, res.key, lookup_maps_to_self(&res),
-				       &final);
+		st = lookup_path_enter(&req, res.key,
+				       lookup_maps_to_self(&req, &res), &final);
 	if (st != LOOKUP_TEMPFAIL)
 		st = lookup_judge(&req, lookup_cstr(target), &keep, reach_r);
 	*detail_r = req.loop_text;

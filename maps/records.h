@@ -191,6 +191,14 @@ struct record_desc {
 	size_t field_count;
 };
 
+/* Is an auto-reply window (unix seconds, 0 = open) open at now? The end
+ * is its last second. */
+static inline bool record_autoreply_window_open(uint64_t start, uint64_t end,
+						uint64_t now)
+{
+	return (start == 0 || now >= start) && (end == 0 || now <= end);
+}
+
 /* Description of a record type, or NULL. */
 const struct record_desc *record_desc_get(enum record_type type);
 /* Finds a field by name, or NULL. */

@@ -27,7 +27,7 @@ struct tu_dict {
 	bool no_state;	  /* ... no state store at all */
 	/* the last answer */
 	enum dict_status status;
-	char value[16384];
+	char value[262144]; /* a Sieve script: a 64 KiB body and more */
 	/* the last iteration */
 	size_t row_count;
 	char keys[TU_DICT_ROWS][512];

@@ -70,7 +70,7 @@ START_TEST(show_json)
 	ck_assert_ptr_nonnull(strstr(t->out, "\"enabled\": true"));
 	ck_assert_ptr_nonnull(strstr(t->out, "\"password\": false"));
 	ck_assert_ptr_nonnull(
-	    strstr(t->out, "\"autoreply_start\": \"2026-12-24\""));
+	    strstr(t->out, "\"autoreply_start\": \"2026-12-24T00:00:00Z\""));
 	ck_assert_ptr_nonnull(strstr(t->out, "\"autoreply_end\": null"));
 	ck_assert_ptr_nonnull(strstr(t->out, "\"autoreply_interval\": 86400"));
 	ok("offer show acme/basic --json");

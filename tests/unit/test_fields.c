@@ -277,8 +277,8 @@ static const struct apply_case set_cases[] = {
 };
 
 #define TIME_BAD                                                               \
-	"autoreply_start: must be a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ "  \
-	"(UTC)"
+	"autoreply_start: must be a date YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] " \
+	"(the mailbox's time zone), or YYYY-MM-DDTHH:MM[:SS]Z (UTC)"
 
 static const struct apply_case time_cases[] = {
     OK(REC_MAILBOX, "autoreply_start", "2026-12-24", 1798070400),
@@ -302,7 +302,12 @@ static const struct apply_case time_cases[] = {
     BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T24:00:00Z", TIME_BAD),
     BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18:60Z", TIME_BAD),
     BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30:60Z", TIME_BAD),
-    BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30:00", TIME_BAD),
+    /* without Z: the wall clock, read as if UTC here; kind_mailbox moves
+     * it into the mailbox's zone (test_autoreply.c) */
+    OK(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30:00", 1798137000),
+    OK(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30", 1798137000),
+    BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30:0", TIME_BAD),
+    BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30:00z", TIME_BAD),
     BAD(REC_MAILBOX, "autoreply_start", "2026-12-24 18:30:00Z", TIME_BAD),
     BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18:30:00+01:00", TIME_BAD),
     BAD(REC_MAILBOX, "autoreply_start", "2026-12-24T18Z", TIME_BAD),
@@ -1054,8 +1059,8 @@ static const struct format_case format_cases[] = {
        "\"imap,smtp-in,smtp-out\""),
     FU(REC_SERVER, "roles", 0, "", "\"\""),
     FU(REC_MAILBOX, "autoreply_start", 0, "", "null"),
-    FU(REC_MAILBOX, "autoreply_start", 1798070400, "2026-12-24",
-       "\"2026-12-24\""),
+    FU(REC_MAILBOX, "autoreply_start", 1798070400, "2026-12-24T00:00:00Z",
+       "\"2026-12-24T00:00:00Z\""),
     FU(REC_MAILBOX, "autoreply_start", 1798137000, "2026-12-24T18:30:00Z",
        "\"2026-12-24T18:30:00Z\""),
     FU(REC_MAILBOX, "autoreply_end", 1, "1970-01-01T00:00:01Z",

@@ -155,6 +155,18 @@ static void put_mailbox(struct store_txn *txn, const char *address,
 		.login = true, .forward_keep_copy = true});
 }
 
+/* A mailbox forwarding to ext@remote.test without a copy, with an
+ * auto-reply on or off and its window. */
+static void put_vacation(struct store_txn *txn, const char *address, bool on,
+			 uint64_t start, uint64_t end)
+{
+	put(txn, REC_MAILBOX, &(struct rec_mailbox){
+		.address = address, .offer = "acme/basic", .enabled = true,
+		.forward = LIST("ext@remote.test"), .autoreply = on,
+		.autoreply_body = "Away.", .autoreply_start = start,
+		.autoreply_end = end, .autoreply_interval = 86400});
+}
+
 static void put_mailboxes(struct store_txn *txn)
 {
 	put(txn, REC_MAILBOX, &(struct rec_mailbox){
@@ -209,6 +221,14 @@ static void put_mailboxes(struct store_txn *txn)
 		.address = "kb@example.com", .offer = "acme/basic",
 		.enabled = true, .forward_keep_copy = true,
 		.forward = LIST("kb+a@alias.org")});
+	/* forwarding without a copy, with an auto-reply: Dovecot gets the
+	 * message while the window is open (its script replies, then
+	 * discards it), not before or after */
+	put_vacation(txn, "vacopen@example.com", true, 0, 0);
+	put_vacation(txn, "vacnow@example.com", true, 1000000000, 4102444799);
+	put_vacation(txn, "vacpast@example.com", true, 0, 1000000000);
+	put_vacation(txn, "vaclater@example.com", true, 4102444800, 0);
+	put_vacation(txn, "vacoff@example.com", false, 0, 0);
 	put_mailbox(txn, "off@example.com", false);
 	put_mailbox(txn, "catch@example.com", true);
 	put_mailbox(txn, "first-last@example.com", true);
@@ -504,6 +524,15 @@ static const struct lookup_case cases[] = {
 	/* forwarding without and with a local copy */
 	{ "aliases", K("fwd@example.com"), NULL, FOUND, "ext@remote.test" },
 	{ "aliases", K("fwd+x@example.com"), NULL, FOUND, "ext@remote.test" },
+	{ "aliases", K("vacopen@example.com"), NULL, FOUND,
+	  "vacopen@example.com,ext@remote.test" },
+	{ "aliases", K("vacnow+x@example.com"), NULL, FOUND,
+	  "vacnow+x@example.com,ext@remote.test" },
+	{ "aliases", K("vacpast@example.com"), NULL, FOUND, "ext@remote.test" },
+	{ "aliases", K("vaclater@example.com"), NULL, FOUND, "ext@remote.test" },
+	{ "aliases", K("vacoff@example.com"), NULL, FOUND, "ext@remote.test" },
+	{ "mailboxes", K("vacopen@example.com"), NULL, FOUND,
+	  "example.com/vacopen/" },
 	{ "aliases", K("fwdcopy@example.com"), NULL, FOUND,
 	  "fwdcopy@example.com,a@remote.test,b@remote.test" },
 	/* extra addresses: their mailbox, if it receives mail */
