@@ -154,10 +154,10 @@ static int autoreply_print_script(struct op *op, FILE *out, const char *address)
 
 	if (st == LOOKUP_TEMPFAIL)
 		return op_fail(op, CTL_TEMPFAIL, "%s: %s", address, reason);
-	if (st != LOOKUP_FOUND)
+	if (st != LOOKUP_FOUND || !script.replies)
 		return op_fail(op, CTL_NOTFOUND,
-			       "%s: no script (the auto-reply is off or the "
-			       "mailbox disabled): Dovecot delivers as usual",
+			       "%s: no auto-reply (off, or the mailbox "
+			       "disabled): its script does nothing",
 			       address);
 	fprintf(out, "# id %s\n%s", script.id, script.text);
 	return 0;

@@ -5,8 +5,12 @@
  *
  *   key                          L
  *   ---------------------------  ------------------------------------
- *   priv/sieve/name/<any name>   the script's id; NOTFOUND: no script,
- *                                the mail is delivered as it is
+ *   priv/sieve/name/<any name>   the script's id (a script that does
+ *                                nothing for a mailbox without an
+ *                                auto-reply: Pigeonhole 2.4 defers the
+ *                                delivery when a sieve_before script is
+ *                                missing); NOTFOUND for a user that is
+ *                                no mailbox
  *   priv/sieve/data/<id>         the script (dict-escaped on the wire)
  *
  * The name lookup comes with every delivery, the data lookup only when

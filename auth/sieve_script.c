@@ -201,7 +201,18 @@ void sieve_script_build(const struct sieve_vacation *vacation,
 				 "discard;\n");
 	script_r->text = buf.data;
 	script_r->len = buf.len;
+	script_r->replies = true;
 	sieve_script_id(buf.data, buf.len, script_r->id);
+}
+
+void sieve_script_none(struct sieve_script *script_r)
+{
+	static const char none[] = "# mailmap: no auto-reply\n";
+
+	script_r->text = none;
+	script_r->len = sizeof(none) - 1;
+	script_r->replies = false;
+	sieve_script_id(none, script_r->len, script_r->id);
 }
 
 void sieve_script_id(const char *text, size_t len, char id_r[SIEVE_ID_LEN + 1])

@@ -59,14 +59,21 @@ struct sieve_vacation {
 };
 
 struct sieve_script {
-	char *text; /* NUL-terminated, in the arena */
+	const char *text; /* NUL-terminated, in the arena or static */
 	size_t len;
 	char id[SIEVE_ID_LEN + 1];
+	bool replies; /* false: the script of a mailbox with no auto-reply */
 };
 
 /* Writes the script of vacation into the arena, with its id. */
 void sieve_script_build(const struct sieve_vacation *vacation,
 			struct arena *arena, struct sieve_script *script_r);
+
+/* The script of a mailbox with no auto-reply: a comment, so the message
+ * is kept as usual (the same text, and id, for every mailbox: compiled
+ * once per user). Pigeonhole 2.4 answers a delivery with 451 when a
+ * sieve_before script is missing, so a mailbox always has one. */
+void sieve_script_none(struct sieve_script *script_r);
 
 /* The id of text[0..len): SIEVE_ID_LEN hex digits and a NUL. */
 void sieve_script_id(const char *text, size_t len, char id_r[SIEVE_ID_LEN + 1]);

@@ -174,8 +174,10 @@ enum lookup_status vacation_script(struct store_txn *txn, struct arena *arena,
 
 	if (st != LOOKUP_FOUND)
 		return st;
-	if (!mailbox->enabled || !mailbox->autoreply)
-		return LOOKUP_NOTFOUND;
+	if (!mailbox->enabled || !mailbox->autoreply) {
+		sieve_script_none(script_r);
+		return LOOKUP_FOUND;
+	}
 	st = vacation_addresses(txn, arena, mailbox,
 				(const char ***)&v.addresses, &v.address_count,
 				reason_r);

@@ -3,8 +3,9 @@
  * read snapshot of the config store; what mailmapd's dict "sieve" serves
  * and `mailmapctl autoreply show --script` prints.
  *
- * A mailbox has a script when it is enabled and its auto-reply is on
- * (the window is in the script: an expired one stops replies by itself).
+ * A mailbox replies when it is enabled and its auto-reply is on (the
+ * window is in the script: an expired one stops replies by itself);
+ * every other mailbox gets a script that does nothing.
  * The script answers for every address that delivers to the mailbox
  * (design.md "Auto-reply"): its own, its extra addresses, every enabled
  * alias whose one target is one of those, and each of these in every
@@ -23,8 +24,9 @@
 #include "store.h"
 
 /* The script of the mailbox at address (normalised): FOUND with
- * *script_r; NOTFOUND when it is no mailbox, or a disabled one, or its
- * auto-reply is off; TEMPFAIL with a static *reason_r. delimiters: the
+ * *script_r (sieve_script_none()'s when the mailbox is disabled or its
+ * auto-reply off: script_r->replies false); NOTFOUND when it is no
+ * mailbox; TEMPFAIL with a static *reason_r. delimiters: the
  * recipient_delimiter set (whether a forward takes mail). */
 enum lookup_status vacation_script(struct store_txn *txn, struct arena *arena,
 				   const char *delimiters, const char *address,

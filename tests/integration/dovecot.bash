@@ -164,7 +164,7 @@ listeners = (
   { protocol = "dict"; path = "$AUTH_SOCK"; owner = "root"; mode = "0600";
     maps = [ "auth" ]; },
   { protocol = "dict"; path = "$DICT_SOCK"; group = "$VMAIL"; mode = "0660";
-    maps = [ "quota", "lastlogin" ]; }
+    maps = [ "quota", "lastlogin", "sieve" ]; }
 );
 EOF
 }
@@ -306,6 +306,7 @@ service pop3-login {
 # The samples (conf/dovecot.conf and conf/dovecot-dict-auth.conf.ext, or
 # conf/dovecot-2.4.conf), paths replaced.
 !include local.conf
+${DV_EXTRA:-}
 EOF
 }
 

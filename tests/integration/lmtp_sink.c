@@ -7,7 +7,9 @@
  * port), writes the bound ports, one a line, to READY once it accepts
  * connections, and answers LHLO, MAIL, RCPT, DATA, RSET, NOOP and QUIT
  * (RFC 2033): every RCPT is accepted, and after the data one 250 per
- * accepted recipient. Each message delivered is appended to LOG in one
+ * accepted recipient. EHLO and HELO are taken for LHLO, so a client that
+ * sends one message to one recipient over SMTP (Pigeonhole's replies
+ * through submission_host) is served too. Each message delivered is appended to LOG in one
  * write:
  *
  *   message PORT from SENDER
@@ -256,7 +258,8 @@ static void sink_session(struct sink_conn *c, const char *log_path)
 
 	sink_send(c, "220 lmtp-sink LMTP ready\r\n");
 	while (!sink_stop && sink_read_line(c, line)) {
-		if (sink_is(line, "LHLO ")) {
+		if (sink_is(line, "LHLO ") || sink_is(line, "EHLO ") ||
+		    sink_is(line, "HELO ")) {
 			sink_send(c, "250-lmtp-sink\r\n250-PIPELINING\r\n"
 				     "250-ENHANCEDSTATUSCODES\r\n"
 				     "250 8BITMIME\r\n");

@@ -338,6 +338,22 @@ START_TEST(test_id)
 }
 END_TEST
 
+START_TEST(test_none)
+{
+	struct sieve_script a, b;
+	struct sieve_vacation v = base();
+
+	sieve_script_none(&a);
+	sieve_script_none(&b);
+	ck_assert_str_eq(a.text, "# mailmap: no auto-reply\n");
+	ck_assert(!a.replies);
+	ck_assert_str_eq(a.id, b.id);
+	b = build(&v);
+	ck_assert(b.replies);
+	ck_assert_str_ne(a.id, b.id);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sieve_script");
@@ -354,6 +370,7 @@ int main(void)
 	tcase_add_test(tc, test_addresses_limit);
 	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_id);
+	tcase_add_test(tc, test_none);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
