@@ -9,8 +9,8 @@
  * (RFC 2033): every RCPT is accepted, and after the data one 250 per
  * accepted recipient. EHLO and HELO are taken for LHLO, so a client that
  * sends one message to one recipient over SMTP (Pigeonhole's replies
- * through submission_host) is served too. Each message delivered is appended to LOG in one
- * write:
+ * through submission_host) is served too. Each message delivered is appended to
+ * LOG in one write:
  *
  *   message PORT from SENDER
  *   rcpt PORT RECIPIENT          (one line per recipient)

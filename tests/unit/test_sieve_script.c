@@ -5,8 +5,8 @@
  * the From display name, the address limit, the discard of a forward
  * without a copy, and the id: the SHA-256 of the text, so it changes
  * exactly when the text does (two field sets that write the same text
- * share one id). Pigeonhole compiling these scripts is checked by
- * tests/integration/vacation_sieve.sh.
+ * share one id). The real Pigeonhole runs them (a body with these
+ * characters included) in tests/integration/vacation.sh.
  */
 #include <check.h>
 #include <nettle/sha2.h>
