@@ -53,21 +53,7 @@ static const struct {
 
 static void userdb_put(struct userdb_buf *buf, const char *s, size_t len)
 {
-	if (buf->len + len + 1 > buf->cap) {
-		size_t cap = buf->cap != 0 ? buf->cap : 128;
-		char *data;
-
-		while (cap < buf->len + len + 1)
-			cap *= 2;
-		data = arena_alloc(buf->arena, cap);
-		if (buf->len != 0)
-			memcpy(data, buf->data, buf->len);
-		buf->data = data;
-		buf->cap = cap;
-	}
-	memcpy(buf->data + buf->len, s, len);
-	buf->len += len;
-	buf->data[buf->len] = '\0';
+	arena_append(buf->arena, &buf->data, &buf->len, &buf->cap, s, len);
 }
 
 /* Appends s with every '%' doubled: Dovecot reads it as literal text. */

@@ -18,20 +18,7 @@ struct sieve_buf {
 
 static void sieve_put(struct sieve_buf *buf, const char *s, size_t len)
 {
-	if (buf->len + len + 1 > buf->cap) {
-		size_t cap = buf->cap * 2;
-		char *data;
-
-		if (cap < buf->len + len + 1)
-			cap = buf->len + len + 1;
-		data = arena_alloc(buf->arena, cap);
-		memcpy(data, buf->data, buf->len);
-		buf->data = data;
-		buf->cap = cap;
-	}
-	memcpy(buf->data + buf->len, s, len);
-	buf->len += len;
-	buf->data[buf->len] = '\0';
+	arena_append(buf->arena, &buf->data, &buf->len, &buf->cap, s, len);
 }
 
 static void sieve_puts(struct sieve_buf *buf, const char *s)

@@ -127,3 +127,24 @@ char *arena_printf(struct arena *arena, const char *fmt, ...)
 	va_end(ap);
 	return out;
 }
+
+void arena_append(struct arena *arena, char **data, size_t *len, size_t *cap,
+		  const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t grown = *cap != 0 ? *cap : 128;
+		char *copy;
+
+		while (grown < *len + n + 1)
+			grown *= 2;
+		copy = arena_alloc(arena, grown);
+		if (*len != 0)
+			memcpy(copy, *data, *len);
+		*data = copy;
+		*cap = grown;
+	}
+	if (n != 0)
+		memcpy(*data + *len, s, n);
+	*len += n;
+	(*data)[*len] = '\0';
+}

@@ -38,4 +38,10 @@ char *arena_strdup(struct arena *arena, const char *s);
 char *arena_printf(struct arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Appends s[0..n) to a NUL-terminated text growing in the arena: *data
+ * (NULL at first) of *len bytes in *cap, moved to a block of twice the
+ * size when full (the old one stays until the arena is reset). */
+void arena_append(struct arena *arena, char **data, size_t *len, size_t *cap,
+		  const char *s, size_t n);
+
 #endif
