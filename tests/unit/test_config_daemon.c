@@ -739,7 +739,8 @@ START_TEST(test_sample)
 	ck_assert_str_eq(l->maps[0], "auth");
 	l = &config->listeners[3];
 	ck_assert_str_eq(l->path, "/run/mailmap/dict.sock");
-	ck_assert_uint_eq(l->map_count, 2);
+	ck_assert_uint_eq(l->map_count, 3);
+	ck_assert_str_eq(l->maps[2], "sieve");
 	config_free(&config);
 }
 END_TEST
