@@ -15,6 +15,7 @@
  */
 #include "config.h"
 #include "config_dovecot.h"
+#include "config_listener_keys.h"
 #include "config_table.h"
 
 #include <stdbool.h>
@@ -272,4 +273,20 @@ void config_free(struct config **config)
 	config_dovecot_free(*config);
 	free(*config);
 	*config = NULL;
+}
+
+void config_each_setting(void (*fn)(const char *path, void *context),
+			 void *context)
+{
+	char path[CONFIG_MAX_PATH];
+
+	for (size_t i = 0; i < N_ELEMENTS(settings); i++)
+		fn(settings[i].path, context);
+	config_policy_each_list(fn, context);
+	config_dovecot_each(fn, context);
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		snprintf(path, sizeof(path), "listeners.%s",
+			 config_listener_keys[i].name);
+		fn(path, context);
+	}
 }

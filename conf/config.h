@@ -122,6 +122,13 @@ struct config {
    frees; NULL only when out of memory). *config_r is untouched on error. */
 int config_load(const char *path, struct config **config_r, char **error_r);
 
+/* Calls fn with the dotted path of every setting the file may hold, in
+ * table order: the groups' settings ("store.dir"), the whitelists, the
+ * dovecot group, and the keys of a listener ("listeners.path"). For the
+ * documentation checks (mailmapd.conf(5)). */
+void config_each_setting(void (*fn)(const char *path, void *context),
+			 void *context);
+
 /* Frees *config (NULL is fine) and sets it to NULL. */
 void config_free(struct config **config);
 

@@ -219,3 +219,15 @@ void config_dovecot_free(struct config *config)
 		*dovecot_field(config, &dovecot_settings[i]) = NULL;
 	}
 }
+
+void config_dovecot_each(void (*fn)(const char *path, void *context),
+			 void *context)
+{
+	char path[64];
+
+	for (size_t i = 0; i < N_ELEMENTS(dovecot_settings); i++) {
+		snprintf(path, sizeof(path), "dovecot.%s",
+			 dovecot_settings[i].name);
+		fn(path, context);
+	}
+}

@@ -10,6 +10,10 @@
 
 #include "config.h"
 
+/* The group's settings as dotted paths ("dovecot.uid") in turn. */
+void config_dovecot_each(void (*fn)(const char *path, void *context),
+			 void *context);
+
 /* The root setting config_dovecot_load() parses instead of settings[]. */
 #define CONFIG_DOVECOT_PATH "dovecot"
 

@@ -118,6 +118,9 @@ extern const char *const config_failure_names[];
 /* True if path (dotted, from the root) is one of the policy whitelists,
    which config_policy_list_load() parses instead of settings[]. */
 bool config_policy_is_list(const char *path);
+/* The whitelists' paths in turn (config_each_setting). */
+void config_policy_each_list(void (*fn)(const char *path, void *context),
+			     void *context);
 
 /* Loads the whitelist at path (config_policy_is_list) from setting s of
    file into config->policy, replacing what it held; 0, or -1 with a

@@ -262,6 +262,13 @@ static const struct policy_list policy_lists[] = {
 };
 /* clang-format on */
 
+void config_policy_each_list(void (*fn)(const char *path, void *context),
+			     void *context)
+{
+	for (size_t i = 0; i < N_ELEMENTS(policy_lists); i++)
+		fn(policy_lists[i].path, context);
+}
+
 static const struct policy_list *policy_list_find(const char *path)
 {
 	for (size_t i = 0; i < N_ELEMENTS(policy_lists); i++) {
