@@ -22,6 +22,7 @@
 #include "greylist_store.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "privileges.h"
 #include "worker.h"
 
@@ -44,6 +45,8 @@ struct server {
 	struct listener **listeners;
 	size_t listener_count;
 	struct worker **workers;
+	uint64_t *beats_seen; /* per worker: the answers owed at the next
+				 watchdog tick */
 	size_t worker_count;
 	struct event_base *base; /* the main thread's: signals only */
 };
@@ -307,7 +310,8 @@ static const char *server_restart_needed(const struct config *old,
 	return NULL;
 }
 
-static void server_reload(struct server *server)
+/* Loads the file and applies it; false (logged) when it is refused. */
+static bool server_reload_config(struct server *server)
 {
 	struct config *config = NULL;
 	char *error = NULL;
@@ -318,7 +322,7 @@ static void server_reload(struct server *server)
 		    "reload refused, keeping the running configuration: %s",
 		    error);
 		free(error);
-		return;
+		return false;
 	}
 	why = server_restart_needed(server_config(server), config);
 	if (why != NULL) {
@@ -326,7 +330,7 @@ static void server_reload(struct server *server)
 			  "%s (restart mailmapd)",
 			  why);
 		config_free(&config);
-		return;
+		return false;
 	}
 	struct snapshot *old = server->current;
 	pthread_mutex_lock(&server->lock);
@@ -335,6 +339,17 @@ static void server_reload(struct server *server)
 	snapshot_put(old);
 	log_set_level(config->log_level);
 	log_info("configuration reloaded from %s", server->config_path);
+	return true;
+}
+
+/* SIGHUP: the manager sees RELOADING, then READY with the outcome. */
+static void server_reload(struct server *server)
+{
+	notify_reloading();
+	if (server_reload_config(server))
+		notify_ready("serving, configuration reloaded");
+	else
+		notify_ready("serving, reload refused (see the log)");
 }
 
 static void server_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -347,6 +362,7 @@ static void server_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("stopping on signal %d", (int)sig);
+	notify_stopping();
 	event_base_loopexit(server->base, NULL);
 }
 
@@ -449,6 +465,53 @@ static void server_state_timers(struct server *server, struct event **sync_r,
 	event_add(*sweep_r, &sweep_every);
 }
 
+/* The watchdog's tick: a ping when every worker answered the last ask,
+ * then a new ask. */
+static void server_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+	bool all = true;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < server->worker_count; i++) {
+		uint64_t beats = worker_heartbeat(server->workers[i]);
+		if (beats < server->beats_seen[i]) {
+			all = false;
+			log_limited("watchdog: worker %zu has not turned its "
+				    "loop for a watchdog period: no keep-alive",
+				    i + 1);
+		}
+		server->beats_seen[i] =
+		    beats + 1; /* answered by the next tick */
+	}
+	if (all)
+		notify_watchdog();
+}
+
+/* With WatchdogSec= in the unit: a tick every third of it, the first
+ * ask now. NULL without a watchdog. */
+static struct event *server_watchdog_start(struct server *server)
+{
+	uint64_t usec = notify_watchdog_usec() / 3;
+	struct timeval every = {(time_t)(usec / 1000000),
+				(suseconds_t)(usec % 1000000)};
+	struct event *timer;
+
+	if (usec == 0)
+		return NULL;
+	server->beats_seen =
+	    calloc(server->worker_count, sizeof(*server->beats_seen));
+	for (size_t i = 0; i < server->worker_count; i++)
+		server->beats_seen[i] =
+		    worker_heartbeat(server->workers[i]) + 1;
+	notify_watchdog();
+	timer =
+	    event_new(server->base, -1, EV_PERSIST, server_on_watchdog, server);
+	event_add(timer, &every);
+	return timer;
+}
+
 /* Called with SIGHUP, SIGTERM and SIGINT blocked (server_run): the
  * workers inherit that mask, so the main loop alone takes them, and one
  * sent during start-up waits for its handler instead of killing the
@@ -461,7 +524,7 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	struct event *events[3];
 
 	struct timeval watch_every = {SERVER_WATCH_SECONDS, 0};
-	struct event *watch_timer;
+	struct event *watch_timer, *watchdog_timer;
 
 	conn_guard_install();
 	if (server_start_workers(server) < 0)
@@ -478,7 +541,9 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	}
 	pthread_sigmask(SIG_SETMASK, unblock, NULL);
 	server_state_timers(server, &sync_timer, &sweep_timer);
+	watchdog_timer = server_watchdog_start(server);
 	log_info("ready: %zu workers", server->worker_count);
+	notify_ready("serving with %zu workers", server->worker_count);
 	event_base_dispatch(server->base);
 	if (sync_timer != NULL) {
 		event_free(sync_timer);
@@ -487,6 +552,9 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	for (int i = 0; i < 3; i++)
 		event_free(events[i]);
 	event_free(watch_timer);
+	if (watchdog_timer != NULL)
+		event_free(watchdog_timer);
+	free(server->beats_seen);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,6 +45,8 @@ struct worker {
 	struct conn *conns;
 	struct policy_greylist *greylist;
 	struct event *store_changed; /* made active by worker_wake() */
+	struct event *heartbeat;     /* made active by worker_heartbeat() */
+	atomic_uint_fast64_t beats;  /* heartbeats answered */
 };
 
 static void worker_accept_one(struct accept_slot *slot, int fd,
@@ -166,6 +169,23 @@ void worker_wake(struct worker *worker)
 	event_active(worker->store_changed, EV_READ, 0);
 }
 
+static void worker_on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *worker = arg;
+
+	(void)fd;
+	(void)what;
+	atomic_fetch_add(&worker->beats, 1);
+}
+
+uint64_t worker_heartbeat(struct worker *worker)
+{
+	uint64_t beats = atomic_load(&worker->beats);
+
+	event_active(worker->heartbeat, EV_READ, 0);
+	return beats;
+}
+
 int worker_new(struct server *server, struct listener *const *listeners,
 	       size_t listener_count, struct worker **worker_r,
 	       const char **error_r)
@@ -193,6 +213,8 @@ int worker_new(struct server *server, struct listener *const *listeners,
 	}
 	worker->store_changed =
 	    event_new(worker->base, -1, 0, worker_on_store_changed, worker);
+	worker->heartbeat =
+	    event_new(worker->base, -1, 0, worker_on_heartbeat, worker);
 	worker->slots = calloc(listener_count, sizeof(*worker->slots));
 	worker->slot_count = listener_count;
 	for (size_t i = 0; i < listener_count; i++) {
@@ -259,6 +281,8 @@ void worker_free(struct worker **workerp)
 	free(worker->slots);
 	if (worker->store_changed != NULL)
 		event_free(worker->store_changed);
+	if (worker->heartbeat != NULL)
+		event_free(worker->heartbeat);
 	worker_leave_store(worker);
 	if (worker->state_reader != NULL)
 		store_reader_free(&worker->state_reader);

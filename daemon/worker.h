@@ -9,6 +9,7 @@
 #define MAILMAP_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "store.h"
@@ -41,6 +42,10 @@ struct server *worker_server(const struct worker *worker);
 /* The config store changed (any thread): the worker leaves the one it
  * reads at once, even when idle. */
 void worker_wake(struct worker *worker);
+/* Asks the worker's loop to answer (any thread); returns how many asks
+ * it had answered before this one. The same number twice: the loop did
+ * not turn in between (notify.h's watchdog). */
+uint64_t worker_heartbeat(struct worker *worker);
 /* A page of the config store could not be read (SIGBUS, conn.c): the
  * worker leaves it and has it dropped for every worker. */
 void worker_store_fault(struct worker *worker);
