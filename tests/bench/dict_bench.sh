@@ -98,7 +98,7 @@ mailmapd=${mailmapd:-$build/daemon/mailmapd} ctl=$build/admin/mailmapctl
 loadgen=$build/tests/bench/loadgen refserver=$build/tests/bench/refserver
 dovecot=/usr/sbin/dovecot
 bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver"
-[ -x "$dovecot" ] || { echo "needs Dovecot 2.3: apt-get install -y dovecot-core" >&2; exit 1; }
+[ -x "$dovecot" ] || { echo "needs Dovecot 2.3: scripts/setup --bench" >&2; exit 1; }
 command -v openssl >/dev/null || { echo "needs openssl (password hash)" >&2; exit 1; }
 bench_init dict_bench
 

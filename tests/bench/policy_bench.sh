@@ -11,7 +11,7 @@
 # Builds nothing: BUILD_DIR must hold daemon/mailmapd, admin/mailmapctl,
 # tests/bench/loadgen and tests/bench/refserver (meson -Dtests=true);
 # --mailmapd takes the daemon from elsewhere. Needs postgrey and eatmydata
-# (apt-get install postgrey eatmydata); the package's own postgrey service
+# (scripts/setup --bench installs them); the package's own postgrey service
 # is not used: the benchmark starts its own on unix sockets, each with its
 # own database directory, and stops them.
 #
@@ -72,7 +72,7 @@ loadgen=$build/tests/bench/loadgen refserver=$build/tests/bench/refserver
 postgrey=/usr/sbin/postgrey
 bench_require "$mailmapd" "$ctl" "$loadgen" "$refserver"
 [ -x "$postgrey" ] && command -v eatmydata >/dev/null ||
-	{ echo "needs postgrey and eatmydata: apt-get install -y postgrey eatmydata" >&2; exit 1; }
+	{ echo "needs postgrey and eatmydata: scripts/setup --bench" >&2; exit 1; }
 bench_init policy_bench
 
 # ---- store, keys, configuration -------------------------------------------
