@@ -49,6 +49,8 @@ static void help_usage(FILE *out)
 	    "  autoreply clear ADDRESS | show ADDRESS [--json] [--script]\n"
 	    "                      a mailbox's vacation reply (dates in its "
 	    "time zone)\n"
+	    "  status [--json]     what mailmapd is doing (its metrics "
+	    "listener)\n"
 	    "  stats [--json]      per-domain mailboxes, quota used and "
 	    "allotted\n"
 	    "  export [--json]     the whole configuration, as a batch "

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "status.h"
 
 #define CTL_LOCK_WAIT_MS 10000
 
@@ -119,6 +120,12 @@ int main(int argc, char **argv)
 	snprintf(state_dir, sizeof(state_dir), "%s/state", root);
 	ctl.state_dir = state_dir;
 	ctl.json = opts.json;
+	if (strcmp(argv[first], "status") == 0) {
+		/* mailmapd's view, over its metrics listener: no store */
+		status = status_main(&ctl, argc - first - 1, argv + first + 1);
+		config_free(&ctl.config);
+		return status;
+	}
 	if (open_store(&ctl, config_dir) < 0) {
 		config_free(&ctl.config);
 		return CTL_TEMPFAIL;

@@ -26,7 +26,8 @@ enum config_password_scheme {
 enum config_protocol {
 	CONFIG_PROTO_SOCKETMAP,
 	CONFIG_PROTO_POLICY,
-	CONFIG_PROTO_DICT
+	CONFIG_PROTO_DICT,
+	CONFIG_PROTO_METRICS /* Prometheus text over HTTP (metrics_http.c) */
 };
 
 /* A client network of a TCP listener's allow list. */

@@ -26,6 +26,7 @@ static const char *const protocol_names[] = {
     [CONFIG_PROTO_SOCKETMAP] = "socketmap",
     [CONFIG_PROTO_POLICY] = "policy",
     [CONFIG_PROTO_DICT] = "dict",
+    [CONFIG_PROTO_METRICS] = "metrics",
     NULL,
 };
 

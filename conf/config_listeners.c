@@ -4,7 +4,8 @@
  *
  *   listeners = ( { key = value; ... }, ... );
  *
- *   protocol         required: "socketmap" | "policy" | "dict"
+ *   protocol         required: "socketmap" | "policy" | "dict" |
+ *                    "metrics" (HTTP GET /metrics, Prometheus text)
  *   path             unix socket: absolute, <= 107 bytes (sun_path)
  *   address          TCP: "IPv4:port" | "[IPv6]:port" (config_net.c)
  *   owner, group     unix only: names, "" (default) = the daemon's
@@ -148,7 +149,9 @@ static int entry_check_maps(struct listener_entry *e)
 		return 0;
 	if (names == NULL)
 		return entry_fail(e, maps, "maps",
-				  "policy listeners serve no maps");
+				  l->protocol == CONFIG_PROTO_METRICS
+				      ? "metrics listeners serve no maps"
+				      : "policy listeners serve no maps");
 	for (size_t i = 0; i < l->map_count; i++) {
 		if (is_name_in(names, l->maps[i]))
 			continue;

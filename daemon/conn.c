@@ -33,6 +33,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "worker.h"
 
@@ -68,6 +69,8 @@ struct conn {
 	bool reading;	/* read_ev is armed */
 	bool writing;	/* write_ev is armed */
 	char peer[64];
+	int count_name; /* the request's metrics: conn_count(), -1 = none */
+	unsigned count_outcome;
 	struct conn *prev, *next; /* the worker's connections */
 	_Alignas(max_align_t) unsigned char state[]; /* proto->state_size */
 };
@@ -129,6 +132,9 @@ static void conn_free(struct conn *conn)
 	const struct proto *proto = listener_proto(conn->listener);
 
 	log_debug("conn %llu: closed", (unsigned long long)conn->id);
+	metrics_add(&worker_metrics(conn->worker)
+			 ->closed[listener_index(conn->listener)],
+		    1);
 	if (proto->release != NULL)
 		proto->release(conn->state);
 	conn_unlink(conn);
@@ -258,6 +264,32 @@ void conn_guard_install(void)
 
 #define CONN_STORE_FAULT (-100)
 
+static uint64_t conn_clock_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+void conn_count(struct conn *conn, unsigned name, unsigned outcome)
+{
+	conn->count_name = (int)name;
+	conn->count_outcome = outcome;
+}
+
+/* Counts a request the protocol said how to count (conn_count). */
+static void conn_counted(struct conn *conn, const struct proto *proto,
+			 uint64_t start_ns)
+{
+	if (conn->count_name < 0)
+		return;
+	metrics_request(worker_metrics(conn->worker),
+			listener_index(conn->listener), proto->metrics,
+			(unsigned)conn->count_name, conn->count_outcome,
+			conn_clock_ns() - start_ns);
+}
+
 /* proto->handle, with a SIGBUS in a store read ending here instead. */
 static int conn_handle_guarded(struct conn *conn, const struct proto *proto,
 			       const struct proto_request *request)
@@ -284,6 +316,9 @@ static void conn_store_fault(struct conn *conn, size_t pending_before)
 	log_limited("conn %llu: a store read failed (SIGBUS): closing",
 		    (unsigned long long)conn->id);
 	worker_store_fault(conn->worker);
+	metrics_add(
+	    &worker_metrics(conn->worker)->store_errors[METRICS_STORE_CONFIG],
+	    1);
 	if (conn_buf_pending(&conn->out) > pending_before)
 		conn->out.len = conn->out.start + pending_before;
 	conn_close_after_flush(conn);
@@ -315,11 +350,15 @@ static void conn_process(struct conn *conn)
 			return;
 		}
 		size_t pending = conn_buf_pending(&conn->out);
+		uint64_t start_ns = conn_clock_ns();
+		conn->count_name = -1;
 		int ret = conn_handle_guarded(conn, proto, &request);
 		if (ret == CONN_STORE_FAULT) {
 			conn_store_fault(conn, pending);
 			return;
 		}
+		if (ret != PROTO_MORE)
+			conn_counted(conn, proto, start_ns);
 		if (ret != PROTO_MORE)
 			conn->in.start += request.used;
 		if (ret < 0) {
@@ -491,6 +530,8 @@ void conn_new(struct worker *worker, struct listener *listener, int fd,
 	if (conn->read_ev == NULL || conn->write_ev == NULL)
 		abort();
 	conn_link(conn);
+	metrics_add(&worker_metrics(worker)->accepted[listener_index(listener)],
+		    1);
 	conn_start_timers(conn, snapshot_config(conn->snapshot));
 	conn_set_reading(conn, true);
 	log_debug("conn %llu: %s connection from %s on %s",

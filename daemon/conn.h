@@ -30,6 +30,10 @@ void conn_replyv(struct conn *conn, const void *const *parts,
 		 const size_t *lens, size_t count);
 /* The protocol's per-connection state (proto->state_size bytes). */
 void *conn_state(struct conn *conn);
+/* What the request being handled counts as (metrics.h): its name and
+ * outcome indexes for its protocol. A request that sets none (a dict
+ * handshake) is not counted. */
+void conn_count(struct conn *conn, unsigned name, unsigned outcome);
 /* Accessors for protocol handlers. */
 uint64_t conn_id(const struct conn *conn);
 struct worker *conn_worker(const struct conn *conn);

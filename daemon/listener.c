@@ -204,12 +204,8 @@ int listener_open(const struct config_listener *conf, size_t index,
 		abort();
 	listener->fd = -1;
 	listener->index = index;
+	/* metrics: no proto, the main loop's HTTP server takes it */
 	listener->proto = listener_protocol(conf->protocol);
-	if (listener->proto == NULL) {
-		*error_r = "this protocol is not served yet";
-		free(listener);
-		return -1;
-	}
 	ret = conf->path != NULL ? listener_bind_unix(listener, conf, error_r)
 				 : listener_bind_tcp(listener, conf, error_r);
 	if (ret == 0 && listen(listener->fd, LISTENER_BACKLOG) < 0)
@@ -323,6 +319,16 @@ static bool listener_allowed(const struct config_listener *conf,
 			return true;
 	}
 	return false;
+}
+
+bool listener_allows(const struct listener *listener,
+		     const struct config *config,
+		     const struct sockaddr_storage *addr)
+{
+	char peer[64];
+
+	return listener_allowed(listener_conf(listener, config), addr, peer,
+				sizeof(peer));
 }
 
 bool listener_admit(struct listener *listener, const struct config *config,

@@ -43,6 +43,10 @@ bool listener_admit(struct listener *listener, const struct config *config,
 		    const struct sockaddr_storage *addr, char *peer,
 		    size_t peer_size, const char **why_r);
 void listener_release(struct listener *listener);
+/* Is a client at addr in the listener's allow list (a unix socket: any)? */
+bool listener_allows(const struct listener *listener,
+		     const struct config *config,
+		     const struct sockaddr_storage *addr);
 /* Whether map (map_len bytes) is served on this listener. */
 bool listener_serves(const struct listener *listener,
 		     const struct config *config, const char *map,

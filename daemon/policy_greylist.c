@@ -9,6 +9,7 @@
 #include "greylist.h"
 #include "greylist_store.h"
 #include "log.h"
+#include "metrics.h"
 
 #define POLICY_GREYLIST_FLUSH_MS 50
 
@@ -17,7 +18,23 @@ struct policy_greylist {
 	struct store_reader *reader;
 	struct greylist_queue *queue;
 	struct event *timer;
+	struct metrics_block *metrics; /* the worker's, or NULL */
 };
+
+/* The queue's depth, for the metrics (read by the main loop). */
+static void policy_greylist_publish(struct policy_greylist *greylist)
+{
+	if (greylist->metrics != NULL)
+		atomic_store_explicit(&greylist->metrics->greylist_queued,
+				      greylist_queue_count(greylist->queue),
+				      memory_order_relaxed);
+}
+
+void policy_greylist_set_metrics(struct policy_greylist *greylist,
+				 struct metrics_block *metrics)
+{
+	greylist->metrics = metrics;
+}
 
 static void policy_greylist_flush(struct policy_greylist *greylist)
 {
@@ -29,8 +46,14 @@ static void policy_greylist_flush(struct policy_greylist *greylist)
 	 * this process to end: this thread's first. */
 	store_read_end(greylist->reader);
 	if (greylist_queue_flush(greylist->state, greylist->queue, &error) !=
-	    STORE_OK)
+	    STORE_OK) {
 		log_limited("greylist: cannot write the state: %s", error);
+		if (greylist->metrics != NULL)
+			metrics_add(&greylist->metrics
+					 ->store_errors[METRICS_STORE_STATE],
+				    1);
+	}
+	policy_greylist_publish(greylist);
 }
 
 static void policy_greylist_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -155,6 +178,7 @@ int policy_greylist_check(void *context, const struct policy_request *req,
 	    call->now, &result, &error);
 	if (greylist_queue_full(greylist->queue))
 		policy_greylist_flush(greylist);
+	policy_greylist_publish(greylist);
 	if (ret != STORE_OK)
 		return -1;
 	policy_greylist_verdict(call, &result, verdict);

@@ -24,6 +24,8 @@ struct policy_greylist_call {
 	struct arena *arena;
 };
 
+struct metrics_block;
+
 int policy_greylist_new(struct event_base *base, struct store *state,
 			struct policy_greylist **greylist_r,
 			const char **error_r);
@@ -31,6 +33,10 @@ int policy_greylist_new(struct event_base *base, struct store *state,
  * it while no commit comes, as the config store's); before the loop waits.
  * NULL is ignored. */
 void policy_greylist_turn_end(struct policy_greylist *greylist);
+/* Where the queue's depth and its write failures are counted (the
+ * worker's block, metrics.h). */
+void policy_greylist_set_metrics(struct policy_greylist *greylist,
+				 struct metrics_block *metrics);
 /* Flushes what is queued, then frees. */
 void policy_greylist_free(struct policy_greylist **greylist);
 /* policy_greylist_fn: context is a struct policy_greylist_call. */

@@ -29,6 +29,7 @@ struct proto_request {
 
 struct proto {
 	const char *name;
+	int metrics; /* enum metrics_proto: its series (metrics.h) */
 	/* Finds one request at the start of data (len bytes buffered). */
 	enum proto_frame (*frame)(const char *data, size_t len, size_t max,
 				  struct proto_request *request);

@@ -38,9 +38,38 @@ static enum proto_frame proto_dict_frame(const char *data, size_t len,
 	return dict_frame(data, len, max, request);
 }
 
+/* Where a request's replies go: the connection, and the first reply's
+ * code counted as the request's outcome (O found, N not found, F failed;
+ * an asynchronous commit's reply has an A before it). */
+struct dict_sink_ctx {
+	struct conn *conn;
+	const struct dict_session *session;
+	bool counted;
+};
+
+static void proto_dict_count(struct dict_sink_ctx *sink, const char *data,
+			     size_t len)
+{
+	char code = len >= 2 && data[0] == 'A' ? data[1] : data[0];
+	unsigned outcome = code == 'N' ? 1 : code == 'F' ? 2 : 0;
+	const char *name = sink->session->handshaken
+			       ? dict_name_strings[sink->session->dict]
+			       : NULL;
+
+	sink->counted = true;
+	conn_count(sink->conn,
+		   metrics_name_index(METRICS_DICT, name,
+				      name != NULL ? strlen(name) : 0),
+		   outcome);
+}
+
 static void proto_dict_write(void *context, const char *data, size_t len)
 {
-	conn_reply(context, data, len);
+	struct dict_sink_ctx *sink = context;
+
+	if (!sink->counted && len != 0)
+		proto_dict_count(sink, data, len);
+	conn_reply(sink->conn, data, len);
 }
 
 static bool proto_dict_serves(void *context, const char *name, size_t len)
@@ -92,6 +121,7 @@ static int proto_dict_handle(struct conn *conn,
 {
 	struct dict_session *session = conn_state(conn);
 	struct worker *worker = conn_worker(conn);
+	struct dict_sink_ctx sink = {conn, session, false};
 	struct dict_ctx ctx = {.config = snapshot_config(conn_snapshot(conn))};
 	struct dict_env env = {
 	    .ops = &dict_backend_real,
@@ -99,7 +129,7 @@ static int proto_dict_handle(struct conn *conn,
 	    .state = server_state_store(worker_server(worker)),
 	    .serves = proto_dict_serves,
 	    .serves_context = conn,
-	    .sink = {proto_dict_write, conn},
+	    .sink = {proto_dict_write, &sink},
 	};
 	const char *error = NULL;
 	int ret;
@@ -112,13 +142,16 @@ static int proto_dict_handle(struct conn *conn,
 	    STORE_OK) {
 		log_limited("conn %llu dict: config store: %s",
 			    (unsigned long long)conn_id(conn), error);
+		worker_store_error(worker, METRICS_STORE_CONFIG);
 		ctx.config_txn = NULL;
 		env.store_error = "config store unavailable";
 	}
 	if (proto_dict_reads_state(session, request) &&
-	    worker_state_begin(worker, &ctx.state_txn, &error) < 0)
+	    worker_state_begin(worker, &ctx.state_txn, &error) < 0) {
 		log_limited("conn %llu dict: state store: %s",
 			    (unsigned long long)conn_id(conn), error);
+		worker_store_error(worker, METRICS_STORE_STATE);
+	}
 	ret = dict_session_handle(session, &env, request->data, request->len,
 				  &error);
 	if (ctx.state_txn != NULL)
@@ -137,6 +170,7 @@ static void proto_dict_release(void *state)
 
 const struct proto proto_dict = {
     .name = "dict",
+    .metrics = METRICS_DICT,
     .frame = proto_dict_frame,
     .handle = proto_dict_handle,
     .reject = NULL, /* close without a reply, like Dovecot's server */

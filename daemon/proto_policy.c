@@ -113,6 +113,7 @@ static void proto_policy_decide(struct conn *conn,
 	if (worker_request_begin(worker, &txn, arena_r, &error) != STORE_OK) {
 		log_limited("conn %llu policy: %s",
 			    (unsigned long long)conn_id(conn), error);
+		worker_store_error(worker, METRICS_STORE_CONFIG);
 		proto_policy_unavailable(&config->policy, verdict);
 		return;
 	}
@@ -143,6 +144,11 @@ static int proto_policy_handle(struct conn *conn,
 	}
 	proto_policy_decide(conn, &req, &verdict, &arena);
 	proto_policy_once(conn, &req, &verdict);
+	conn_count(conn,
+		   metrics_name_index(
+		       METRICS_POLICY, verdict.check,
+		       verdict.check != NULL ? strlen(verdict.check) : 0),
+		   (unsigned)verdict.kind);
 	action = policy_action(&verdict, arena);
 	len = policy_format_reply(reply, sizeof(reply), action, strlen(action));
 	proto_policy_log(conn, &req, &verdict, action);
@@ -157,6 +163,7 @@ const struct proto proto_policy = {
     .name = "policy",
     .frame = proto_policy_frame,
     .handle = proto_policy_handle,
+    .metrics = METRICS_POLICY,
     .reject = NULL, /* close without a reply: Postfix retries */
     .state_size = sizeof(struct proto_policy_state),
 };

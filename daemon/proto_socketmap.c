@@ -81,6 +81,7 @@ static void socketmap_lookup(struct conn *conn, const char *map, size_t map_len,
 	if (worker_request_begin(worker, &txn, &arena, &error) != STORE_OK) {
 		log_limited("conn %llu socketmap: %s",
 			    (unsigned long long)conn_id(conn), error);
+		worker_store_error(worker, METRICS_STORE_CONFIG);
 		answer->status = LOOKUP_TEMPFAIL;
 		answer->value = (char *)"store unavailable";
 		answer->len = strlen(answer->value);
@@ -113,6 +114,9 @@ static int socketmap_handle(struct conn *conn,
 	}
 	socketmap_log(conn, request->data, map_len, key, key_len,
 		      answer.status);
+	conn_count(
+	    conn, metrics_name_index(METRICS_SOCKETMAP, request->data, map_len),
+	    (unsigned)answer.status);
 	socketmap_reply(conn, answer.status,
 			answer.value != NULL ? answer.value : "",
 			answer.status == LOOKUP_NOTFOUND ? 0 : answer.len);
@@ -130,6 +134,7 @@ static void socketmap_reject(struct conn *conn, enum proto_frame error)
 
 const struct proto proto_socketmap = {
     .name = "socketmap",
+    .metrics = METRICS_SOCKETMAP,
     .frame = socketmap_frame,
     .handle = socketmap_handle,
     .reject = socketmap_reject,

@@ -22,6 +22,7 @@
 #include "greylist_store.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "privileges.h"
 #include "worker.h"
@@ -42,6 +43,7 @@ struct server {
 	struct config_store *config_store;
 	struct store *state_store; /* for policy, quota and lastlogin */
 	struct greylist_sweep sweep;
+	struct server_sweep_stats sweep_stats;
 	struct listener **listeners;
 	size_t listener_count;
 	struct worker **workers;
@@ -91,6 +93,24 @@ struct config_store *server_config_store(struct server *server)
 	return server->config_store;
 }
 
+size_t server_workers(struct server *server, struct worker *const **workers_r)
+{
+	*workers_r = server->workers;
+	return server->worker_count;
+}
+
+size_t server_listeners(struct server *server,
+			struct listener *const **listeners_r)
+{
+	*listeners_r = server->listeners;
+	return server->listener_count;
+}
+
+const struct server_sweep_stats *server_sweep(const struct server *server)
+{
+	return &server->sweep_stats;
+}
+
 struct store *server_state_store(struct server *server)
 {
 	return server->state_store;
@@ -117,7 +137,9 @@ static int server_open_listeners(struct server *server)
 		server->listener_count++;
 		log_info("listening on %s (%s)",
 			 listener_name(server->listeners[i]),
-			 listener_proto(server->listeners[i])->name);
+			 listener_proto(server->listeners[i]) != NULL
+			     ? listener_proto(server->listeners[i])->name
+			     : "metrics");
 	}
 	if (server->listener_count == 0) {
 		log_error("no listeners configured");
@@ -438,9 +460,13 @@ static void server_on_sweep(evutil_socket_t fd, short what, void *arg)
 				     &server->sweep, &removed, &error);
 		total += removed;
 	} while (ret == 0);
-	if (ret < 0)
+	server->sweep_stats.runs++;
+	server->sweep_stats.removed += total;
+	server->sweep_stats.last_end = (uint64_t)time(NULL);
+	if (ret < 0) {
+		server->sweep_stats.failures++;
 		log_limited("greylist sweep: %s", error);
-	else if (total != 0)
+	} else if (total != 0)
 		log_info("greylist sweep: %zu expired entries removed", total);
 }
 
@@ -525,6 +551,7 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 
 	struct timeval watch_every = {SERVER_WATCH_SECONDS, 0};
 	struct event *watch_timer, *watchdog_timer;
+	struct metrics_http *metrics;
 
 	conn_guard_install();
 	if (server_start_workers(server) < 0)
@@ -542,6 +569,8 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	pthread_sigmask(SIG_SETMASK, unblock, NULL);
 	server_state_timers(server, &sync_timer, &sweep_timer);
 	watchdog_timer = server_watchdog_start(server);
+	if (metrics_http_start(server, server->base, &metrics) < 0)
+		return -1;
 	log_info("ready: %zu workers", server->worker_count);
 	notify_ready("serving with %zu workers", server->worker_count);
 	event_base_dispatch(server->base);
@@ -554,6 +583,7 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	event_free(watch_timer);
 	if (watchdog_timer != NULL)
 		event_free(watchdog_timer);
+	metrics_http_free(&metrics);
 	free(server->beats_seen);
 	return 0;
 }

@@ -34,4 +34,19 @@ struct config_store *server_config_store(struct server *server);
  * dict listener serving quota or lastlogin). */
 struct store *server_state_store(struct server *server);
 
+/* The greylist sweeps so far (the main loop's; metrics_http.c). */
+struct server_sweep_stats {
+	uint64_t runs;	   /* sweeps of the whole table */
+	uint64_t removed;  /* expired entries removed by them */
+	uint64_t failures; /* sweeps that stopped on a store error */
+	uint64_t last_end; /* unix time the last one ended, 0: none yet */
+};
+const struct server_sweep_stats *server_sweep(const struct server *server);
+/* The workers and the listeners (main thread). */
+struct worker;
+struct listener;
+size_t server_workers(struct server *server, struct worker *const **workers_r);
+size_t server_listeners(struct server *server,
+			struct listener *const **listeners_r);
+
 #endif

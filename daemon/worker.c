@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy_greylist.h"
 #include "record_cache.h"
 #include "server.h"
@@ -44,9 +45,10 @@ struct worker {
 	struct arena arena;
 	struct conn *conns;
 	struct policy_greylist *greylist;
-	struct event *store_changed; /* made active by worker_wake() */
-	struct event *heartbeat;     /* made active by worker_heartbeat() */
-	atomic_uint_fast64_t beats;  /* heartbeats answered */
+	struct event *store_changed;   /* made active by worker_wake() */
+	struct event *heartbeat;       /* made active by worker_heartbeat() */
+	struct metrics_block *metrics; /* this worker's counts */
+	atomic_uint_fast64_t beats;    /* heartbeats answered */
 };
 
 static void worker_accept_one(struct accept_slot *slot, int fd,
@@ -60,6 +62,9 @@ static void worker_accept_one(struct accept_slot *slot, int fd,
 			   peer, sizeof(peer), &why)) {
 		conn_new(slot->worker, slot->listener, fd, peer);
 	} else {
+		metrics_add(&slot->worker->metrics
+				 ->refused[listener_index(slot->listener)],
+			    1);
 		log_limited("%s: refused a connection from %s: %s",
 			    listener_name(slot->listener), peer, why);
 		close(fd);
@@ -178,6 +183,16 @@ static void worker_on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	atomic_fetch_add(&worker->beats, 1);
 }
 
+struct metrics_block *worker_metrics(struct worker *worker)
+{
+	return worker->metrics;
+}
+
+void worker_store_error(struct worker *worker, enum metrics_store which)
+{
+	metrics_add(&worker->metrics->store_errors[which], 1);
+}
+
 uint64_t worker_heartbeat(struct worker *worker)
 {
 	uint64_t beats = atomic_load(&worker->beats);
@@ -195,6 +210,9 @@ int worker_new(struct server *server, struct listener *const *listeners,
 	if (worker == NULL)
 		abort();
 	worker->server = server;
+	worker->metrics = calloc(1, sizeof(*worker->metrics));
+	if (worker->metrics == NULL)
+		abort();
 	arena_init(&worker->arena, 0);
 	worker->base = event_base_new();
 	if (worker->base == NULL || worker_take_store(worker, error_r) < 0) {
@@ -211,6 +229,8 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		worker_free(&worker);
 		return -1;
 	}
+	if (worker->greylist != NULL)
+		policy_greylist_set_metrics(worker->greylist, worker->metrics);
 	worker->store_changed =
 	    event_new(worker->base, -1, 0, worker_on_store_changed, worker);
 	worker->heartbeat =
@@ -219,6 +239,8 @@ int worker_new(struct server *server, struct listener *const *listeners,
 	worker->slot_count = listener_count;
 	for (size_t i = 0; i < listener_count; i++) {
 		struct accept_slot *slot = &worker->slots[i];
+		if (listener_proto(listeners[i]) == NULL)
+			continue; /* metrics: the main loop serves it */
 		slot->worker = worker;
 		slot->listener = listeners[i];
 		slot->event =
@@ -275,10 +297,13 @@ void worker_free(struct worker **workerp)
 	conn_free_all(worker);
 	policy_greylist_free(&worker->greylist);
 	for (size_t i = 0; i < worker->slot_count; i++) {
+		if (worker->slots[i].event == NULL)
+			continue; /* a listener the main loop serves */
 		event_free(worker->slots[i].event);
 		event_free(worker->slots[i].resume);
 	}
 	free(worker->slots);
+	free(worker->metrics);
 	if (worker->store_changed != NULL)
 		event_free(worker->store_changed);
 	if (worker->heartbeat != NULL)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "metrics.h"
 #include "store.h"
 
 struct server;
@@ -42,6 +43,11 @@ struct server *worker_server(const struct worker *worker);
 /* The config store changed (any thread): the worker leaves the one it
  * reads at once, even when idle. */
 void worker_wake(struct worker *worker);
+/* The worker's counts (metrics.h): written by the worker only, read by
+ * the main loop's scrapes. */
+struct metrics_block *worker_metrics(struct worker *worker);
+/* A store read or write failed on the request path. */
+void worker_store_error(struct worker *worker, enum metrics_store which);
 /* Asks the worker's loop to answer (any thread); returns how many asks
  * it had answered before this one. The same number twice: the loop did
  * not turn in between (notify.h's watchdog). */

@@ -318,3 +318,50 @@ int store_file_stat(const struct store *store, struct stat *st_r)
 		return -1;
 	return fstat(fd, st_r);
 }
+
+/* The pages in the free list (dbi 0: each value starts with its count). */
+static int store_free_pages(MDB_txn *txn, uint64_t *pages_r)
+{
+	MDB_cursor *cursor;
+	MDB_val key, value;
+	int ret = mdb_cursor_open(txn, 0, &cursor);
+
+	if (ret != 0)
+		return ret;
+	while ((ret = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) == 0) {
+		size_t pages;
+		if (value.mv_size < sizeof(pages))
+			continue;
+		memcpy(&pages, value.mv_data, sizeof(pages));
+		*pages_r += pages;
+	}
+	mdb_cursor_close(cursor);
+	return ret == MDB_NOTFOUND ? 0 : ret;
+}
+
+int store_space_get(struct store *store, struct store_space *space_r)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	MDB_txn *txn;
+	int ret;
+
+	memset(space_r, 0, sizeof(*space_r));
+	/* a reader as the others: a map resize waits for it */
+	pthread_rwlock_rdlock(&store->resize_lock);
+	ret = mdb_env_info(store->env, &info);
+	if (ret == 0)
+		ret = mdb_env_stat(store->env, &stat);
+	if (ret == 0)
+		ret = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &txn);
+	if (ret == 0) {
+		space_r->map_size = info.me_mapsize;
+		space_r->page_size = stat.ms_psize;
+		space_r->used_bytes =
+		    ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+		ret = store_free_pages(txn, &space_r->free_pages);
+		mdb_txn_abort(txn);
+	}
+	pthread_rwlock_unlock(&store->resize_lock);
+	return ret == 0 ? STORE_OK : store_map_error(ret);
+}

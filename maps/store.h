@@ -83,6 +83,17 @@ const char *store_dir(const struct store *store);
 size_t store_max_key(const struct store *store);
 /* fstat() of the environment's data file, as it is open. 0 or -1. */
 int store_file_stat(const struct store *store, struct stat *st_r);
+
+/* How full an environment is (mailmapd's metrics). */
+struct store_space {
+	uint64_t map_size;   /* bytes the map may reach */
+	uint64_t used_bytes; /* pages up to the last one used */
+	uint64_t page_size;
+	uint64_t free_pages; /* pages in LMDB's free list, for reuse */
+};
+/* Fills *space from a read snapshot of its own (a scan of the free list:
+ * off the request path). STORE_OK or a failure. */
+int store_space_get(struct store *store, struct store_space *space_r);
 /* store_swap.c: a compact, consistent copy of the environment into dir
  * (which must exist and be empty): dir/data.mdb. */
 int store_copy(struct store *store, const char *dir, const char **error_r);

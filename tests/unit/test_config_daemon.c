@@ -722,7 +722,9 @@ START_TEST(test_sample)
 	ck_assert_uint_eq(config->max_output, 1024 * 1024);
 	ck_assert_int_eq(config->log_facility, LOG_MAIL);
 	ck_assert_int_eq(config->log_level, LOG_LEVEL_INFO);
-	ck_assert_uint_eq(config->listener_count, 4);
+	ck_assert_uint_eq(config->listener_count, 5);
+	ck_assert_int_eq(config->listeners[4].protocol, CONFIG_PROTO_METRICS);
+	ck_assert_str_eq(config->listeners[4].address, "127.0.0.1:9177");
 	l = &config->listeners[0];
 	ck_assert_int_eq(l->protocol, CONFIG_PROTO_SOCKETMAP);
 	ck_assert_str_eq(l->path, "/run/mailmap/socketmap.sock");
