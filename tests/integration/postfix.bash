@@ -236,14 +236,12 @@ sink_stop() {
 # Writes $PF/main.cf and $PF/master.cf. SMTP_PORT: smtpd's port (none:
 # postmap only); VIRTUAL_PORT and OTHER_PORT: where virtual_transport and
 # default_transport deliver (the sink).
-# pf_root_id passwd|group NAME ID: the root's files of NAME change hands
-# to ID when its id there is another (-xdev: not into $WORK).
-pf_root_id() {
-	local old opt=-uid own=chown
-	old=$(grep "^$2:" "$PF_ROOT/etc/$1" | cut -d: -f3)
-	[ -n "$old" ] && [ "$old" != "$3" ] || return 0
+# pf_root_chown passwd|group OLD NEW: the root's files of id OLD change
+# hands to id NEW (-xdev: not into $WORK).
+pf_root_chown() {
+	local opt=-uid own=chown
 	[ "$1" = group ] && opt=-gid own=chgrp
-	find "$PF_ROOT" -xdev "$opt" "$old" -exec "$own" -h "$3" {} +
+	find "$PF_ROOT" -xdev "$opt" "$2" -exec "$own" -h "$3" {} +
 }
 
 # pf_need_root WHAT [USER...]: the Debian 13 root (scripts/trixie-root)
@@ -268,13 +266,27 @@ pf_need_root() {
 		fail "cannot bind-mount $WORK into $PF_ROOT"
 		pf_finish
 	}
+	# Two steps: every id that changes goes to a free one first, so one
+	# user's new id being another's old id moves no file twice.
+	local moves=() n=0 old id tmp db move
 	for u in postfix dovecot dovenull vmail "$@"; do
 		for db in passwd group; do
 			line=$(getent "$db" "$u") || continue
-			pf_root_id "$db" "$u" "$(cut -d: -f3 <<<"$line")"
+			id=$(cut -d: -f3 <<<"$line")
+			old=$(grep "^$u:" "$PF_ROOT/etc/$db" | cut -d: -f3)
+			if [ -n "$old" ] && [ "$old" != "$id" ]; then
+				tmp=$((3000000000 + n))
+				n=$((n + 1))
+				pf_root_chown "$db" "$old" "$tmp"
+				moves+=("$db $tmp $id")
+			fi
 			sed -i "/^$u:/d" "$PF_ROOT/etc/$db"
 			echo "$line" >>"$PF_ROOT/etc/$db"
 		done
+	done
+	for move in "${moves[@]}"; do
+		read -r db tmp id <<<"$move"
+		pf_root_chown "$db" "$tmp" "$id"
 	done
 	if cut -d: -f3 "$PF_ROOT/etc/passwd" | sort | uniq -d | grep -q . ||
 		cut -d: -f3 "$PF_ROOT/etc/group" | sort | uniq -d | grep -q .; then
