@@ -43,17 +43,33 @@ static size_t metrics_count_of(const char *const *list)
 	return n;
 }
 
+/* The names' lengths, so the request path compares bytes only with the
+ * one name of the same length and first byte (metrics_name_index). */
+static size_t metrics_name_lengths[METRICS_PROTO_COUNT][METRICS_NAMES_MAX];
+static size_t metrics_name_counts[METRICS_PROTO_COUNT];
+
+void metrics_init(void)
+{
+	for (size_t p = 0; p < METRICS_PROTO_COUNT; p++) {
+		const char *const *names = metrics_labels[p].names;
+		metrics_name_counts[p] = metrics_count_of(names);
+		for (size_t i = 0; names[i] != NULL; i++)
+			metrics_name_lengths[p][i] = strlen(names[i]);
+	}
+}
+
 unsigned metrics_name_index(enum metrics_proto proto, const char *name,
 			    size_t len)
 {
 	const char *const *names = metrics_labels[proto].names;
-	size_t count = metrics_count_of(names);
+	size_t count = metrics_name_counts[proto];
 
-	for (size_t i = 0; name != NULL && i + 1 < count; i++) {
-		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+	for (size_t i = 0; name != NULL && len != 0 && i + 1 < count; i++) {
+		if (metrics_name_lengths[proto][i] == len &&
+		    names[i][0] == name[0] && memcmp(names[i], name, len) == 0)
 			return (unsigned)i;
 	}
-	return (unsigned)(count - 1);
+	return count != 0 ? (unsigned)(count - 1) : 0;
 }
 
 void metrics_request(struct metrics_block *block, size_t listener,

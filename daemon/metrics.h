@@ -65,6 +65,9 @@ struct metrics_labels {
 
 extern const struct metrics_labels metrics_labels[METRICS_PROTO_COUNT];
 
+/* Prepares the name tables; once, before the workers start. */
+void metrics_init(void);
+
 /* The index of name among the protocol's names (its last, "other" or
  * "none", for one not listed). */
 unsigned metrics_name_index(enum metrics_proto proto, const char *name,

@@ -22,6 +22,7 @@
 #include "greylist_store.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "metrics_http.h"
 #include "notify.h"
 #include "privileges.h"
@@ -554,6 +555,7 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 	struct metrics_http *metrics;
 
 	conn_guard_install();
+	metrics_init();
 	if (server_start_workers(server) < 0)
 		return -1;
 	config_store_set_wake(server->config_store, server_wake_workers,
