@@ -103,10 +103,22 @@ def letters(i):
 
 
 def connect(path, timeout=5):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
+    """A connection to a unix socket, waiting up to timeout for room in its
+    backlog: with a timeout set, Python's socket is non-blocking, and a
+    unix socket's connect() then fails with EAGAIN while the backlog is
+    full instead of waiting (many_connections.py opens 10 000 at once)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def closed(s, wait=2.0):
