@@ -102,6 +102,16 @@ for f in /lib/systemd/system/mailmapd.service /usr/share/man/man8/mailmapd.8.gz 
 	/usr/share/man/man5/mailmapd.conf.5.gz /usr/share/doc/mailmap/examples/dovecot.conf; do
 	[ -e "$TOP$f" ] || [ -e "$TOP/usr$f" ] && pass "installed $f" || fail "missing $f"
 done
+unit=$TOP/lib/systemd/system/mailmapd.service
+[ -e "$unit" ] || unit=$TOP/usr/lib/systemd/system/mailmapd.service
+grep -q "^ExecStart=/usr/sbin/mailmapd --config /etc/mailmap/mailmapd.conf --foreground" "$unit" &&
+	pass "the unit runs /usr/sbin/mailmapd with /etc/mailmap/mailmapd.conf" ||
+	fail "the unit: $(grep ExecStart "$unit")"
+for f in /usr/share/man/man8/mailmapctl.8.gz /usr/share/man/man7/mailmap-dovecot.7.gz \
+	/usr/share/doc/mailmap/examples/postfix-main.cf /usr/share/doc/mailmap/examples/dovecot-2.4.conf \
+	/usr/share/doc/mailmap/examples/mailmap-auth.lua; do
+	[ -e "$TOP$f" ] && pass "installed $f" || fail "missing $f"
+done
 if in_root /usr/sbin/mailmapd --check-config >"$WORK/check" 2>&1; then
 	pass "$(cat "$WORK/check")"
 else

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The man pages as built (scdoc, doc/meson.build): each renders with
 # groff -ww without a warning and through man -l; mailmapd(8) has every
-# option `mailmapd --help` prints; `meson install` puts the pages, the
-# programs, the sample configuration, the examples and the unit where
-# Debian expects them (a DESTDIR install of a build with prefix /usr).
-# That every setting and mailmapctl command is documented is
-# tests/unit/test_man_pages.c.
+# option `mailmapd --help` prints. That every setting and mailmapctl
+# command is documented is tests/unit/test_man_pages.c; where `meson
+# install` puts the pages and the rest, debian_package.sh (the package is
+# that install).
 source "$(dirname "$0")/lib.bash"
 
 : "${MAILMAPD:?set MAILMAPD}"
@@ -44,27 +43,4 @@ for option in $(grep -o -- '--[a-z-]*' "$WORK/help" | sort -u) --help; do
 	fi
 done
 
-# The installed layout, from a build with Debian's prefix.
-if meson setup "$WORK/b" "$SRC" --prefix=/usr -Dtests=false >"$WORK/setup.log" 2>&1 &&
-	ninja -C "$WORK/b" >"$WORK/ninja.log" 2>&1 &&
-	DESTDIR="$WORK/root" meson install -C "$WORK/b" --no-rebuild >"$WORK/install.log" 2>&1; then
-	for path in usr/sbin/mailmapd usr/sbin/mailmapctl etc/mailmap/mailmapd.conf \
-		usr/share/man/man8/mailmapd.8 usr/share/man/man8/mailmapctl.8 \
-		usr/share/man/man5/mailmapd.conf.5 usr/share/man/man7/mailmap-dovecot.7 \
-		usr/share/doc/mailmap/examples/postfix-main.cf \
-		usr/share/doc/mailmap/examples/dovecot.conf \
-		usr/share/doc/mailmap/examples/dovecot-2.4.conf \
-		usr/share/doc/mailmap/examples/mailmap-auth.lua \
-		lib/systemd/system/mailmapd.service; do
-		if [ -e "$WORK/root/$path" ]; then pass "installed /$path"; else fail "not installed: /$path"; fi
-	done
-	if grep -q "^ExecStart=/usr/sbin/mailmapd --config /etc/mailmap/mailmapd.conf" \
-		"$WORK/root/lib/systemd/system/mailmapd.service"; then
-		pass "the unit runs /usr/sbin/mailmapd with /etc/mailmap/mailmapd.conf"
-	else
-		fail "the unit: $(grep ExecStart "$WORK/root/lib/systemd/system/mailmapd.service")"
-	fi
-else
-	fail "meson install with prefix /usr: $(tail -5 "$WORK"/*.log)"
-fi
 finish
