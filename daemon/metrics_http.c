@@ -17,7 +17,6 @@
 
 #define METRICS_HTTP_HEADERS_MAX 8192
 #define METRICS_HTTP_TIMEOUT_S	 10
-#define METRICS_VERSION		 "0.1.0"
 
 /* One HTTP server per metrics listener (its allow list applies). */
 struct metrics_site {
@@ -113,7 +112,7 @@ static char *metrics_http_text(struct server *server, size_t *len_r)
 		blocks[i] = worker_metrics(workers[i]);
 	fputs("# HELP mailmap_info The running mailmapd.\n"
 	      "# TYPE mailmap_info gauge\n"
-	      "mailmap_info{version=\"" METRICS_VERSION "\"} 1\n",
+	      "mailmap_info{version=\"" MAILMAP_VERSION "\"} 1\n",
 	      out);
 	metrics_write(out, blocks, count, info,
 		      metrics_http_listeners(server, info));

@@ -49,6 +49,10 @@ if promtool check metrics <"$WORK/scrape.after" >"$WORK/promtool" 2>&1; then
 else
 	fail "promtool: $(head -5 "$WORK/promtool")"
 fi
+version=$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$(dirname "$0")/../../meson.build")
+grep -qx "mailmap_info{version=\"$version\"} 1" "$WORK/scrape.after" &&
+	pass "mailmap_info carries the project's version ($version)" ||
+	fail "mailmap_info: $(grep mailmap_info "$WORK/scrape.after"), want version $version"
 code=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.1 "http://127.0.0.1:$DENIED/metrics")
 [ "$code" = 403 ] && pass "a client outside the allow list: 403" || fail "outside the allow list: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$METRICS/other")
