@@ -401,6 +401,7 @@ static const struct {
     {"restore", 1, 1, restore_main, "restore DIR"},
     {"import", 1, -1, command_import, "import FILE [--check]"},
     {"autoreply", 0, -1, autoreply_main, NULL},
+    {"replica", 0, -1, replica_main, NULL},
 };
 
 int commands_main(struct ctl *ctl, int argc, char **argv)

@@ -51,6 +51,8 @@ int export_main(struct ctl *ctl, int argc, char **argv);
 /* backup.c, restore.c: `mailmapctl backup DIR`, `mailmapctl restore DIR`. */
 int backup_main(struct ctl *ctl, int argc, char **argv);
 int restore_main(struct ctl *ctl, int argc, char **argv);
+/* replica_cmd.c: `replica check|seed` (multi-host mode). */
+int replica_main(struct ctl *ctl, int argc, char **argv);
 /* import.c: `mailmapctl import FILE [--check]`, a spreadsheet of users. */
 int import_main(struct ctl *ctl, int argc, char **argv);
 /* import_pfa.c: `mailmapctl import postfixadmin ...` (argv[0] is

@@ -1,5 +1,5 @@
 /* ctl: running a command in a transaction; see ctl.h. */
-#include "ctl.h"
+#include "ctl_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,19 +8,6 @@
 #include "delivery.h"
 #include "password.h"
 #include "usage.h"
-
-struct ctl_run {
-	struct ctl *ctl;
-	struct op op;
-	struct arena arena;
-	struct arena keep;
-	struct strvec notes;
-	struct strvec warnings;
-	struct strvec purges;
-	struct delivery_log delivery;
-	ctl_body_fn *body;
-	void *context;
-};
 
 static void ctl_op_init(struct ctl_run *run, struct store_txn *txn)
 {
@@ -52,11 +39,13 @@ static void ctl_op_init(struct ctl_run *run, struct store_txn *txn)
 
 /* The store_write body: may run again after a map resize, so it starts
  * from a clean op every time. */
-static int ctl_write_body(struct store_txn *txn, void *context)
+int ctl_write_body(struct store_txn *txn, void *context)
 {
 	struct ctl_run *run = context;
 
 	ctl_op_init(run, txn);
+	if (run->mark != NULL && replica_mark_read(txn, run->mark) != STORE_OK)
+		return 0; /* the transaction's sticky error says why */
 	if (run->ctl->state_store)
 		return run->body(&run->op, run->context);
 	if (delivery_index_targets(&run->op) < 0 ||
@@ -66,8 +55,8 @@ static int ctl_write_body(struct store_txn *txn, void *context)
 	return run->ctl->dry_run ? -1 : 0; /* all checked: abort */
 }
 
-static void ctl_run_init(struct ctl_run *run, struct ctl *ctl,
-			 ctl_body_fn *body, void *context)
+void ctl_run_init(struct ctl_run *run, struct ctl *ctl, ctl_body_fn *body,
+		  void *context)
 {
 	memset(run, 0, sizeof(*run));
 	run->ctl = ctl;
@@ -77,7 +66,7 @@ static void ctl_run_init(struct ctl_run *run, struct ctl *ctl,
 	arena_init(&run->keep, 0);
 }
 
-static void ctl_run_deinit(struct ctl_run *run)
+void ctl_run_deinit(struct ctl_run *run)
 {
 	arena_deinit(&run->arena);
 	arena_deinit(&run->keep);
@@ -86,30 +75,40 @@ static void ctl_run_deinit(struct ctl_run *run)
 /* Deletes the state of deleted mailboxes: quota usage and last login. */
 static void ctl_purge_state(struct ctl *ctl, const struct strvec *purges);
 
+int ctl_report(struct ctl_run *run, int ret, const char *error)
+{
+	struct ctl *ctl = run->ctl;
+
+	if (ret == STORE_ABORTED && ctl->dry_run && run->op.error == NULL)
+		ret = STORE_OK; /* a dry run that found nothing wrong */
+	if (ret == STORE_OK) {
+		for (size_t i = 0; i < run->notes.count; i++)
+			fprintf(ctl->out, "%s\n", run->notes.items[i]);
+		for (size_t i = 0; i < run->warnings.count; i++)
+			fprintf(ctl->err, "mailmapctl: warning: %s\n",
+				run->warnings.items[i]);
+		ctl_purge_state(ctl, &run->purges);
+		return CTL_OK;
+	}
+	if (ret == STORE_ABORTED) {
+		fprintf(ctl->err, "mailmapctl: %s\n", run->op.error);
+		return run->op.status;
+	}
+	fprintf(ctl->err, "mailmapctl: %s\n", error);
+	return CTL_TEMPFAIL;
+}
+
 int ctl_write(struct ctl *ctl, ctl_body_fn *body, void *context)
 {
 	struct ctl_run run;
 	const char *error = NULL;
-	int ret, status = CTL_OK;
+	int status;
 
+	if (ctl->etcd != NULL && !ctl->state_store)
+		return ctl_replica_write(ctl, body, context);
 	ctl_run_init(&run, ctl, body, context);
-	ret = store_write(ctl->store, ctl_write_body, &run, &error);
-	if (ret == STORE_ABORTED && ctl->dry_run && run.op.error == NULL)
-		ret = STORE_OK; /* a dry run that found nothing wrong */
-	if (ret == STORE_OK) {
-		for (size_t i = 0; i < run.notes.count; i++)
-			fprintf(ctl->out, "%s\n", run.notes.items[i]);
-		for (size_t i = 0; i < run.warnings.count; i++)
-			fprintf(ctl->err, "mailmapctl: warning: %s\n",
-				run.warnings.items[i]);
-		ctl_purge_state(ctl, &run.purges);
-	} else if (ret == STORE_ABORTED) {
-		fprintf(ctl->err, "mailmapctl: %s\n", run.op.error);
-		status = run.op.status;
-	} else {
-		fprintf(ctl->err, "mailmapctl: %s\n", error);
-		status = CTL_TEMPFAIL;
-	}
+	status = ctl_report(
+	    &run, store_write(ctl->store, ctl_write_body, &run, &error), error);
 	ctl_run_deinit(&run);
 	return status;
 }

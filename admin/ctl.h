@@ -13,6 +13,8 @@
 #include "op.h"
 #include "store.h"
 
+struct etcd;
+
 struct ctl {
 	struct config *config;
 	struct store *store;   /* the config environment */
@@ -20,7 +22,8 @@ struct ctl {
 	bool state_store;      /* store is the state environment */
 	bool dry_run; /* ctl_write checks everything, then writes nothing */
 	bool json;
-	FILE *in; /* passwords, batch "-" */
+	struct etcd *etcd; /* multi-host mode: commits go to etcd */
+	FILE *in;	   /* passwords, batch "-" */
 	FILE *out;
 	FILE *err;
 };

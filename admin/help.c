@@ -63,6 +63,11 @@ static void help_usage(FILE *out)
 	    "mailmapd runs\n"
 	    "  restore DIR         the backup's configuration swapped in, "
 	    "while mailmapd runs\n"
+	    "  replica check|seed  multi-host mode: this host's replica "
+	    "against "
+	    "etcd,\n"
+	    "                      or a single host's store into an empty "
+	    "etcd prefix\n"
 	    "  help [OBJECT]       this text, or the fields of OBJECT\n"
 	    "\n"
 	    "objects:",

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "etcd.h"
+#include "settings.h"
 #include "status.h"
 
 #define CTL_LOCK_WAIT_MS 10000
@@ -74,20 +76,37 @@ static int load_config(const struct options *opts, struct config **config_r)
 	return 0;
 }
 
+/* In multi-host mode the store is this host's replica: mailmapd creates
+ * and fills it, mailmapctl checks commands against it and commits them
+ * to etcd. */
 static int open_store(struct ctl *ctl, const char *dir)
 {
+	bool replica = replica_enabled(ctl->config);
 	struct store_settings settings = {
 	    .dir = dir,
 	    .kind = STORE_ENV_CONFIG,
 	    .map_size = ctl->config->map_size,
-	    .create = true,
+	    .create = !replica,
 	    .lock_wait_ms = CTL_LOCK_WAIT_MS,
 	};
 	const char *error;
+	char *cerror = NULL;
 
 	if (store_open(&settings, &ctl->store, &error) != STORE_OK) {
-		fprintf(stderr, "mailmapctl: %s\n", error);
+		fprintf(stderr, "mailmapctl: %s%s\n", error,
+			replica ? " (this host's replica: mailmapd creates it "
+				  "from etcd)"
+				: "");
 		return -1;
+	}
+	if (replica) {
+		struct replica_settings rs = replica_settings_of(ctl->config);
+		if (etcd_new(&rs.etcd, &ctl->etcd, &cerror) < 0) {
+			fprintf(stderr, "mailmapctl: %s\n", cerror);
+			free(cerror);
+			store_close(&ctl->store);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -131,6 +150,7 @@ int main(int argc, char **argv)
 		return CTL_TEMPFAIL;
 	}
 	status = commands_main(&ctl, argc - first, argv + first);
+	etcd_free(&ctl.etcd);
 	store_close(&ctl.store);
 	config_free(&ctl.config);
 	return status;

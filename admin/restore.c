@@ -169,6 +169,15 @@ int restore_main(struct ctl *ctl, int argc, char **argv)
 	int status;
 
 	(void)argc;
+	if (ctl->etcd != NULL) {
+		/* the replica is mailmapd's: etcd is what to restore */
+		fprintf(ctl->err,
+			"mailmapctl: restore: multi-host mode: this store is "
+			"a replica of etcd; restore etcd itself (etcdctl "
+			"snapshot restore), or restore on a single host and "
+			"`mailmapctl replica seed` an empty prefix\n");
+		return CTL_INPUT;
+	}
 	if ((status = restore_check(ctl, argv[0], &m)) != CTL_OK)
 		return status;
 	snprintf(prepared, sizeof(prepared), "%s.restore-%ld", live,

@@ -175,6 +175,48 @@ static void status_print_listeners(FILE *out, const struct status_report *r)
 	}
 }
 
+static bool status_has(const struct status_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->sample_count; i++) {
+		if (strcmp(r->samples[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Multi-host mode: how current this host's replica is (a replica not
+ * confirmed current for REPLICA_STALE_S is called stale). */
+#define REPLICA_STALE_S 10
+static void status_print_replica(FILE *out, const struct status_report *r)
+{
+	double stale =
+	    status_value(r, "mailmap_replica_staleness_seconds", NULL, NULL);
+	char current[64] = "never confirmed current";
+
+	if (!status_has(r, "mailmap_replica_revision"))
+		return;
+	if (stale >= 0)
+		snprintf(current, sizeof(current),
+			 "confirmed current %.0f s "
+			 "ago%s",
+			 stale, stale >= REPLICA_STALE_S ? " (STALE)" : "");
+	fprintf(out,
+		"replica: etcd revision %.0f (latest seen %.0f), watch "
+		"%s, %s\n",
+		status_value(r, "mailmap_replica_revision", NULL, NULL),
+		status_value(r, "mailmap_replica_etcd_revision", NULL, NULL),
+		status_value(r, "mailmap_replica_watch_up", NULL, NULL) != 0
+		    ? "up"
+		    : "DOWN",
+		current);
+	fprintf(out,
+		"replica: %.0f revisions applied, %.0f bootstraps, %.0f "
+		"failures\n",
+		status_value(r, "mailmap_replica_applied_total", NULL, NULL),
+		status_value(r, "mailmap_replica_bootstraps_total", NULL, NULL),
+		status_value(r, "mailmap_replica_failures_total", NULL, NULL));
+}
+
 static void status_print_text(FILE *out, const struct status_report *r,
 			      const char *where)
 {
@@ -202,6 +244,7 @@ static void status_print_text(FILE *out, const struct status_report *r,
 		status_value(r, "mailmap_state_store_map_bytes", NULL, NULL) /
 		    1048576,
 		status_value(r, "mailmap_state_store_free_pages", NULL, NULL));
+	status_print_replica(out, r);
 }
 
 /* --json: every sample as {"name":..., "labels":{...}, "value":...}. */

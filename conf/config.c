@@ -122,6 +122,37 @@ static const struct setting settings[] = {
 	{ "policy.sweep_interval", KIND_DURATION, FIELD(policy.sweep_interval),
 	  "10m", 60, 86400, NULL, NULL,
 	  "time between sweeps of expired greylisting triplets" },
+	/* replica: multi-host mode; checks in config_replica.c */
+	{ "replica.etcd", KIND_STRING, FIELD(replica.etcd),
+	  "", 0, 1000, NULL, config_replica_check_etcd,
+	  "etcd members' client URLs, comma-separated; \"\" = single host" },
+	{ "replica.prefix", KIND_STRING, FIELD(replica.prefix),
+	  "/mailmap/", 2, 200, NULL, config_replica_check_prefix,
+	  "etcd key prefix of this platform's configuration" },
+	{ "replica.ca_file", KIND_STRING, FIELD(replica.ca_file),
+	  "", 0, 4000, NULL, config_replica_check_file,
+	  "CA certificates of the etcd members (https); \"\" = the system's" },
+	{ "replica.cert_file", KIND_STRING, FIELD(replica.cert_file),
+	  "", 0, 4000, NULL, config_replica_check_file,
+	  "client certificate presented to etcd; \"\" = none" },
+	{ "replica.key_file", KIND_STRING, FIELD(replica.key_file),
+	  "", 0, 4000, NULL, config_replica_check_file,
+	  "private key of replica.cert_file" },
+	{ "replica.user", KIND_STRING, FIELD(replica.user),
+	  "", 0, 128, NULL, config_check_account,
+	  "etcd user (etcd authentication); \"\" = none" },
+	{ "replica.password_file", KIND_STRING, FIELD(replica.password_file),
+	  "", 0, 4000, NULL, config_replica_check_file,
+	  "file whose first line is replica.user's password" },
+	{ "replica.bind_address", KIND_STRING, FIELD(replica.bind_address),
+	  "", 0, 64, NULL, NULL,
+	  "local address connections to etcd come from; \"\" = any" },
+	{ "replica.timeout_ms", KIND_UINT, FIELD(replica.timeout_ms),
+	  "1000", 100, 60000, NULL, NULL,
+	  "time one etcd call may take per member, in milliseconds" },
+	{ "replica.catch_up", KIND_DURATION, FIELD(replica.catch_up),
+	  "10s", 1, 600, NULL, NULL,
+	  "how long mailmapctl waits for this host's replica to be current" },
 };
 /* clang-format on */
 
@@ -178,6 +209,7 @@ static const struct rule rules[] = {
      "policy.greylist_retry_window"},
     {"policy.greylist_retry_window", config_policy_check_retry_window,
      "policy.greylist_max_age"},
+    {"replica.key_file", config_replica_check, "replica.password_file"},
 };
 
 /* The setting a failed rule blames, and its path in *path_r: the rule's

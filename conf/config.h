@@ -88,6 +88,22 @@ struct config_dovecot {
 		       default "maildir:~/Maildir" */
 };
 
+/* The "replica" group: multi-host mode (replica/, README "Many hosts").
+   etcd "" keeps the single-host mode. */
+struct config_replica {
+	char *etcd;	     /* replica.etcd: member URLs, "" = single host */
+	char *prefix;	     /* replica.prefix: keys in etcd, "/mailmap/" */
+	char *ca_file;	     /* replica.ca_file: "" = the system's CAs */
+	char *cert_file;     /* replica.cert_file: client certificate */
+	char *key_file;	     /* replica.key_file: its key */
+	char *user;	     /* replica.user: etcd user, "" = none */
+	char *password_file; /* replica.password_file: its password */
+	char *bind_address;  /* replica.bind_address: local address, "" */
+	unsigned timeout_ms; /* replica.timeout_ms: per call, default 1000 */
+	uint64_t catch_up;   /* replica.catch_up: mailmapctl waits this long
+				for the host's replica, default 10s */
+};
+
 struct config {
 	/* [store] */
 	char *store_dir;     /* store.dir: DIR/config and DIR/state, absolute */
@@ -113,6 +129,8 @@ struct config {
 	struct config_policy policy;
 	/* [dovecot] */
 	struct config_dovecot dovecot;
+	/* [replica] */
+	struct config_replica replica;
 	/* [listeners] */
 	struct config_listener *listeners;
 	size_t listener_count;

@@ -79,6 +79,13 @@ extern const char *const config_log_level_names[];
    mailmapd starts). */
 const char *config_check_account(const char *value);
 
+/* config_replica.c: value checks (NULL or why not) and the group's rule. */
+const char *config_replica_check_etcd(const char *value);
+const char *config_replica_check_prefix(const char *value);
+const char *config_replica_check_file(const char *value);
+int config_replica_check(const struct config *config, char *reason,
+			 size_t size);
+
 /* Loads the "listeners" setting s (a list of groups) of file into
    config->listeners; 0, or -1 with a malloc'ed "file:line: listeners[N].key:
    reason" in *error_r (NULL only when out of memory). On error, what was

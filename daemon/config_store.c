@@ -34,14 +34,16 @@ struct config_store {
 	ino_t ino;
 	off_t size;
 	ino_t lock_ino; /* of lock.mdb: another one means a swapped directory */
+	bool writable;	/* a replica: the follower writes through it */
 };
 
 static int config_store_open_env(struct config_store *cs,
 				 struct config_store_ref **ref_r,
 				 const char **error_r)
 {
-	struct store_settings settings = {
-	    .dir = cs->dir, .kind = STORE_ENV_CONFIG, .read_only = true};
+	struct store_settings settings = {.dir = cs->dir,
+					  .kind = STORE_ENV_CONFIG,
+					  .read_only = !cs->writable};
 	struct config_store_ref *ref = calloc(1, sizeof(*ref));
 	struct stat st, lock_st;
 
@@ -67,13 +69,14 @@ static int config_store_open_env(struct config_store *cs,
 	return 0;
 }
 
-int config_store_open(const char *dir, struct config_store **cs_r,
-		      const char **error_r)
+int config_store_open(const char *dir, bool writable,
+		      struct config_store **cs_r, const char **error_r)
 {
 	struct config_store *cs = calloc(1, sizeof(*cs));
 
 	if (cs == NULL)
 		abort();
+	cs->writable = writable;
 	snprintf(cs->dir, sizeof(cs->dir), "%s", dir);
 	snprintf(cs->data, sizeof(cs->data), "%s/data.mdb", dir);
 	snprintf(cs->lockfile, sizeof(cs->lockfile), "%s/lock.mdb", dir);

@@ -24,6 +24,7 @@
 #ifndef MAILMAP_CONFIG_STORE_H
 #define MAILMAP_CONFIG_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -32,9 +33,10 @@ struct config_store;
 struct config_store_ref;
 
 /* Opens the config environment in dir (it must open: a daemon starts on
- * a store it can read). 0, or -1 with the reason in *error_r. */
-int config_store_open(const char *dir, struct config_store **cs_r,
-		      const char **error_r);
+ * a store it can read); writable for a replica's follower, read-only
+ * otherwise. 0, or -1 with the reason in *error_r. */
+int config_store_open(const char *dir, bool writable,
+		      struct config_store **cs_r, const char **error_r);
 void config_store_close(struct config_store **cs);
 
 typedef void config_store_wake_fn(void *context);

@@ -99,6 +99,11 @@ void metrics_write(FILE *out, struct metrics_block *const *blocks, size_t count,
 		   size_t listener_count);
 
 /* Writes one gauge or counter with its HELP and TYPE lines (no label). */
+struct replica_status;
+/* The multi-host series (metrics_replica.c); nothing when status is
+ * NULL (single host). */
+void metrics_write_replica(FILE *out, const struct replica_status *status);
+
 void metrics_write_single(FILE *out, const char *name, const char *type,
 			  const char *help, double value);
 

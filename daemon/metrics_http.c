@@ -118,6 +118,7 @@ static char *metrics_http_text(struct server *server, size_t *len_r)
 		      metrics_http_listeners(server, info));
 	metrics_http_greylist(out, server, blocks, count);
 	metrics_http_state(out, server);
+	metrics_write_replica(out, server_replica(server));
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

@@ -26,6 +26,7 @@
 #include "metrics_http.h"
 #include "notify.h"
 #include "privileges.h"
+#include "replica_host.h"
 #include "worker.h"
 
 #define SERVER_WORKERS_MAX 64
@@ -42,7 +43,8 @@ struct server {
 	pthread_mutex_t lock; /* guards current */
 	struct snapshot *current;
 	struct config_store *config_store;
-	struct store *state_store; /* for policy, quota and lastlogin */
+	struct replica_follower *follower; /* multi-host mode, else NULL */
+	struct store *state_store;	   /* for policy, quota and lastlogin */
 	struct greylist_sweep sweep;
 	struct server_sweep_stats sweep_stats;
 	struct listener **listeners;
@@ -156,11 +158,21 @@ static int server_open_store(struct server *server)
 	const char *error;
 
 	snprintf(dir, sizeof(dir), "%s/config", config->store_dir);
-	if (config_store_open(dir, &server->config_store, &error) < 0) {
+	if (replica_enabled(config) && replica_host_prepare(config, dir) < 0)
+		return -1;
+	if (config_store_open(dir, replica_enabled(config),
+			      &server->config_store, &error) < 0) {
 		log_error("%s (create the store with mailmapctl first)", error);
 		return -1;
 	}
 	return 0;
+}
+
+const struct replica_status *server_replica(const struct server *server)
+{
+	return server->follower != NULL
+		   ? replica_follower_status(server->follower)
+		   : NULL;
 }
 
 /* Does a dict listener serve a dict kept in the state store (quota usage,
@@ -318,6 +330,8 @@ static const char *server_restart_needed(const struct config *old,
 		return "daemon.user or daemon.group changed";
 	if (old->workers != new->workers)
 		return "daemon.workers changed";
+	if (replica_host_reload_refusal(old, new) != NULL)
+		return replica_host_reload_refusal(old, new);
 	/* Applied once, at start: a reload would say it took them. */
 	if (old->log_facility != new->log_facility)
 		return "daemon.log_facility changed";
@@ -560,6 +574,10 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 		return -1;
 	config_store_set_wake(server->config_store, server_wake_workers,
 			      server);
+	if (replica_enabled(server_config(server)) &&
+	    replica_host_start(server_config(server), server->config_store,
+			       &server->follower) < 0)
+		return -1;
 	watch_timer =
 	    event_new(server->base, -1, EV_PERSIST, server_on_watch, server);
 	event_add(watch_timer, &watch_every);
@@ -592,6 +610,7 @@ static int server_serve(struct server *server, const sigset_t *unblock)
 
 static void server_free(struct server *server)
 {
+	replica_follower_stop(&server->follower);
 	for (size_t i = 0; i < server->worker_count; i++)
 		worker_stop(server->workers[i]);
 	for (size_t i = 0; i < server->worker_count; i++)

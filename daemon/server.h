@@ -42,6 +42,9 @@ struct server_sweep_stats {
 	uint64_t last_end; /* unix time the last one ended, 0: none yet */
 };
 const struct server_sweep_stats *server_sweep(const struct server *server);
+/* The follower's status in multi-host mode, else NULL. */
+struct replica_status;
+const struct replica_status *server_replica(const struct server *server);
 /* The workers and the listeners (main thread). */
 struct worker;
 struct listener;

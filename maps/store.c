@@ -154,6 +154,21 @@ static int store_open_tables(struct store *store, MDB_txn *txn, bool create,
 	return STORE_OK;
 }
 
+const char *store_table_name(enum store_table table)
+{
+	return store_tables[table].name;
+}
+
+bool store_table_in_env(enum store_table table, enum store_env_kind kind)
+{
+	return store_tables[table].env == kind;
+}
+
+bool store_table_is_dup(enum store_table table)
+{
+	return (store_tables[table].flags & MDB_DUPSORT) != 0;
+}
+
 enum store_table store_meta_table(const struct store *store)
 {
 	return store->kind == STORE_ENV_CONFIG ? STORE_META : STORE_STATE_META;

@@ -153,6 +153,11 @@ int store_put(struct store_txn *txn, enum store_table table, const void *key,
  * STORE_NOTFOUND (not sticky) or the sticky error. */
 int store_del(struct store_txn *txn, enum store_table table, const void *key,
 	      size_t key_len, const struct store_val *dup);
+/* Whether a DUPSORT table holds the duplicate dup under key: 1, 0, or a
+ * failure. */
+int store_has_dup(struct store_txn *txn, enum store_table table,
+		  const void *key, size_t key_len, const void *dup,
+		  size_t dup_len);
 /* Number of duplicates under key (0 when absent). */
 int store_count_dups(struct store_txn *txn, enum store_table table,
 		     const void *key, size_t key_len, size_t *count_r);
@@ -173,6 +178,43 @@ int store_iter_open_after(struct store_txn *txn, enum store_table table,
 int store_iter_next(struct store_iter *iter, struct store_val *key_r,
 		    struct store_val *value_r);
 void store_iter_close(struct store_iter *iter);
+
+/* Rows a write changed, captured instead of committed (store_capture.c).
+ * For a DUPSORT table, value is the duplicate the row is; otherwise the
+ * row's final value (NULL when deleted). */
+struct store_change {
+	enum store_table table;
+	bool deleted;
+	void *key;
+	size_t key_len;
+	void *value;
+	size_t value_len;
+};
+
+struct store_changes {
+	struct store_change *items; /* sorted by table, key, duplicate */
+	size_t count;
+	size_t cap;
+};
+
+/* As store_write(), but the transaction is aborted, never committed: the
+ * rows it changed (meta excepted) are appended to *changes_r instead, to
+ * be committed elsewhere (replica/). STORE_OK, STORE_ABORTED or a
+ * failure, as store_write(). */
+int store_write_capture(struct store *store, store_write_fn *body,
+			void *context, struct store_changes *changes_r,
+			const char **error_r);
+void store_changes_free(struct store_changes *changes);
+
+/* Deletes every row of a table (a replica's bootstrap). */
+int store_clear_table(struct store_txn *txn, enum store_table table);
+/* The tables of an environment kind, their names and DUPSORT flag. */
+const char *store_table_name(enum store_table table);
+bool store_table_in_env(enum store_table table, enum store_env_kind kind);
+bool store_table_is_dup(enum store_table table);
+
+/* The environment a transaction belongs to. */
+struct store *store_txn_store(const struct store_txn *txn);
 
 /* The sticky error of a transaction. */
 bool store_txn_failed(const struct store_txn *txn);

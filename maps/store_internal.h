@@ -44,6 +44,7 @@ struct store_txn {
 	int result;
 	char error[STORE_ERROR_MAX];
 	void *user; /* store_reader_set_user(); NULL in a write */
+	struct store_changes *journal; /* store_write_capture(), else NULL */
 };
 
 struct store_reader {
@@ -65,5 +66,14 @@ enum store_table store_meta_table(const struct store *store);
 /* Big-endian integers of the meta table, in bytes bytes. */
 void store_be_put(unsigned char *out, uint64_t value, size_t bytes);
 uint64_t store_be_get(const unsigned char *in, size_t bytes);
+
+/* store_capture.c: notes of a capturing write transaction. */
+void store_journal_note(struct store_txn *txn, enum store_table table,
+			const void *key, size_t key_len, const void *dup,
+			size_t dup_len);
+void store_journal_note_all_dups(struct store_txn *txn, enum store_table table,
+				 const void *key, size_t key_len);
+/* Turns the notes into the rows' final state, read in txn. */
+int store_journal_resolve(struct store_txn *txn);
 
 #endif

@@ -17,6 +17,7 @@ void store_txn_init(struct store_txn *txn, struct store *store, bool writable)
 	txn->map_full = false;
 	txn->result = STORE_OK;
 	txn->error[0] = '\0';
+	txn->journal = NULL;
 }
 
 int store_reader_new(struct store *store, struct store_reader **reader_r,

@@ -31,6 +31,11 @@ static bool store_key_ok(const struct store_txn *txn, size_t key_len)
 	return key_len != 0 && key_len <= store_max_key(txn->store);
 }
 
+struct store *store_txn_store(const struct store_txn *txn)
+{
+	return txn->store;
+}
+
 bool store_txn_failed(const struct store_txn *txn)
 {
 	return txn->result != STORE_OK;
@@ -98,7 +103,10 @@ int store_put(struct store_txn *txn, enum store_table table, const void *key,
 		     (flags & STORE_PUT_NEW) != 0 ? MDB_NOOVERWRITE : 0);
 	if (rc == MDB_KEYEXIST)
 		return STORE_EXISTS;
-	return rc == 0 ? STORE_OK : store_txn_fail_rc(txn, rc, "write");
+	if (rc != 0)
+		return store_txn_fail_rc(txn, rc, "write");
+	store_journal_note(txn, table, key, key_len, value, value_len);
+	return STORE_OK;
 }
 
 int store_del(struct store_txn *txn, enum store_table table, const void *key,
@@ -113,6 +121,12 @@ int store_del(struct store_txn *txn, enum store_table table, const void *key,
 	if (dup != NULL) {
 		v.mv_data = (void *)dup->data;
 		v.mv_size = dup->len;
+		store_journal_note(txn, table, key, key_len, dup->data,
+				   dup->len);
+	} else if (store_table_is_dup(table)) {
+		store_journal_note_all_dups(txn, table, key, key_len);
+	} else {
+		store_journal_note(txn, table, key, key_len, NULL, 0);
 	}
 	rc = mdb_del(txn->txn, txn->store->dbi[table], &k,
 		     dup != NULL ? &v : NULL);
@@ -260,6 +274,16 @@ void store_iter_close(struct store_iter *iter)
 	if (iter->cursor != NULL)
 		mdb_cursor_close(iter->cursor);
 	iter->cursor = NULL;
+}
+
+int store_clear_table(struct store_txn *txn, enum store_table table)
+{
+	int rc;
+
+	if (txn->result != STORE_OK)
+		return txn->result;
+	rc = mdb_drop(txn->txn, txn->store->dbi[table], 0);
+	return rc == 0 ? STORE_OK : store_txn_fail_rc(txn, rc, "clear");
 }
 
 uint64_t store_generation(struct store_txn *txn)

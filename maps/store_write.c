@@ -96,9 +96,12 @@ static void store_bump_generation(struct store_txn *txn)
 	store_put(txn, meta, key, strlen(key), be, 8, 0);
 }
 
-/* One attempt: 1 = retry after growing the map, else a final result. */
+/* One attempt: 1 = retry after growing the map, else a final result.
+ * With changes, the rows changed are captured and the transaction
+ * aborted. */
 static int store_write_once(struct store *store, store_write_fn *body,
-			    void *context, const char **error_r)
+			    void *context, struct store_changes *changes,
+			    const char **error_r)
 {
 	struct store_txn txn = {.user = NULL};
 	int rc = mdb_txn_begin(store->env, NULL, 0, &txn.txn);
@@ -113,6 +116,7 @@ static int store_write_once(struct store *store, store_write_fn *body,
 		return store_map_error(rc);
 	}
 	store_txn_init(&txn, store, true);
+	txn.journal = changes;
 	int ret = body(&txn, context);
 	if (ret == 0 && txn.result == STORE_OK)
 		store_bump_generation(&txn);
@@ -122,6 +126,15 @@ static int store_write_once(struct store *store, store_write_fn *body,
 			return 1;
 		*error_r = store_errorf("%s", txn.error);
 		return txn.result != STORE_OK ? txn.result : STORE_ABORTED;
+	}
+	if (changes != NULL) {
+		rc = store_journal_resolve(&txn);
+		mdb_txn_abort(txn.txn);
+		if (rc != STORE_OK)
+			*error_r = store_errorf("store %s: cannot read the "
+						"changes back",
+						store->dir);
+		return rc;
 	}
 	rc = mdb_txn_commit(txn.txn);
 	if (rc == MDB_MAP_FULL)
@@ -133,8 +146,9 @@ static int store_write_once(struct store *store, store_write_fn *body,
 	return store_map_error(rc);
 }
 
-int store_write(struct store *store, store_write_fn *body, void *context,
-		const char **error_r)
+static int store_write_run(struct store *store, store_write_fn *body,
+			   void *context, struct store_changes *changes,
+			   const char **error_r)
 {
 	int ret;
 
@@ -148,7 +162,9 @@ int store_write(struct store *store, store_write_fn *body, void *context,
 		ret = store_still_current(store, error_r);
 	for (int attempt = 0; ret == STORE_OK && attempt < STORE_WRITE_ATTEMPTS;
 	     attempt++) {
-		ret = store_write_once(store, body, context, error_r);
+		if (changes != NULL)
+			store_changes_free(changes);
+		ret = store_write_once(store, body, context, changes, error_r);
 		if (ret != 1)
 			break;
 		ret = store_grow_map(store, error_r);
@@ -160,4 +176,18 @@ int store_write(struct store *store, store_write_fn *body, void *context,
 	}
 	store_unlock_writer(store);
 	return ret;
+}
+
+int store_write(struct store *store, store_write_fn *body, void *context,
+		const char **error_r)
+{
+	return store_write_run(store, body, context, NULL, error_r);
+}
+
+int store_write_capture(struct store *store, store_write_fn *body,
+			void *context, struct store_changes *changes_r,
+			const char **error_r)
+{
+	memset(changes_r, 0, sizeof(*changes_r));
+	return store_write_run(store, body, context, changes_r, error_r);
 }

@@ -1,0 +1,49 @@
+/*
+ * commit: mailmapctl's side of multi-host mode. A command runs against
+ * the host's replica as always (all rules checked in one LMDB write
+ * transaction), but that transaction is captured and aborted
+ * (store_write_capture), and its rows go to etcd as one transaction:
+ *
+ *   compare  P"seq" == the value the replica held (absent: version 0)
+ *   success  every row put or deleted, P"seq" = "N+1 ID"
+ *   failure  read P"seq"
+ *
+ * The compare makes the commit apply only to the state it was checked
+ * against: two admins committing at once never interleave, the loser is
+ * told (and mailmapctl checks again on the newer state). A commit whose
+ * answer was lost (a timeout, a member gone) is looked up by its ID in
+ * P"seq": it is reported committed, or sent again while P"seq" is
+ * unchanged, never applied twice.
+ */
+#ifndef MAILMAP_REPLICA_COMMIT_H
+#define MAILMAP_REPLICA_COMMIT_H
+
+#include <stdint.h>
+
+#include "etcd.h"
+#include "layout.h"
+#include "store.h"
+
+enum replica_commit_result {
+	REPLICA_COMMITTED = 0,
+	REPLICA_CONFLICT = 1, /* another commit came first: check again */
+	REPLICA_FAILED = -1,  /* etcd refused or could not be reached */
+};
+
+/* Commits changes made on top of the replica state whose sequence value
+ * is base_seq ("" = none yet). *revision_r: etcd's revision of the
+ * commit. On a conflict or failure, *error_r says what (malloc'ed). */
+int replica_commit(struct etcd *etcd, const char *prefix, const char *base_seq,
+		   const struct store_changes *changes, uint64_t *revision_r,
+		   char **error_r);
+
+/* The revision of the last commit (P"seq"'s mod_revision, 0 when none),
+ * read linearizably: what a replica must hold to be current. 0 or -1
+ * with *error_r. */
+int replica_latest(struct etcd *etcd, const char *prefix, uint64_t *revision_r,
+		   char **error_r);
+
+/* The next sequence value after base: "N+1 ID". */
+void replica_next_seq(const char *base, char *out, size_t size);
+
+#endif

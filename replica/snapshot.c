@@ -1,0 +1,237 @@
+/* snapshot: the whole prefix of etcd at one revision, and a replica
+ * compared with it; see snapshot.h. */
+#include "snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPLICA_PAGE 10000 /* keys per range request */
+
+void replica_range(struct json_object *req, const char *prefix)
+{
+	size_t end_len;
+	char *end = replica_prefix_end(prefix, &end_len);
+
+	json_object_object_add(req, "key",
+			       etcd_json_bytes(prefix, strlen(prefix)));
+	json_object_object_add(req, "range_end", etcd_json_bytes(end, end_len));
+	free(end);
+}
+
+const char *replica_cluster_of(struct json_object *response)
+{
+	struct json_object *header;
+
+	if (!json_object_object_get_ex(response, "header", &header))
+		return "";
+	return etcd_json_get_string(header, "cluster_id");
+}
+
+/* One page of the prefix at revision (0: the current one). */
+static int bootstrap_page(struct etcd *etcd, const char *prefix,
+			  const char *from, size_t from_len, uint64_t revision,
+			  struct json_object **resp_r, struct etcd_error *error)
+{
+	struct json_object *req = json_object_new_object();
+	int ret;
+
+	replica_range(req, prefix);
+	if (from != NULL)
+		json_object_object_add(req, "key",
+				       etcd_json_bytes(from, from_len));
+	json_object_object_add(req, "limit",
+			       json_object_new_int64(REPLICA_PAGE));
+	if (revision != 0)
+		json_object_object_add(
+		    req, "revision", json_object_new_int64((int64_t)revision));
+	ret = etcd_call(etcd, "kv/range", req, resp_r, error);
+	json_object_put(req);
+	return ret;
+}
+
+/* The next page starts just past the last key read. */
+static char *bootstrap_next_key(const struct replica_kvs *kvs, size_t *len_r)
+{
+	const struct replica_kv *last = &kvs->items[kvs->count - 1];
+	char *next = malloc(last->key_len + 1);
+
+	if (next == NULL)
+		abort();
+	memcpy(next, last->key, last->key_len);
+	next[last->key_len] = '\0';
+	*len_r = last->key_len + 1;
+	return next;
+}
+
+int replica_read_prefix(struct etcd *etcd, const char *prefix,
+			uint64_t revision, struct replica_kvs *kvs,
+			struct replica_mark *mark, struct etcd_error *error)
+{
+	char *from = NULL;
+	size_t from_len = 0;
+	bool more = true;
+
+	memset(mark, 0, sizeof(*mark));
+	mark->revision = revision;
+	while (more) {
+		struct json_object *resp, *array, *more_obj;
+		int ret = bootstrap_page(etcd, prefix, from, from_len,
+					 mark->revision, &resp, error);
+
+		free(from);
+		from = NULL;
+		if (ret < 0)
+			return -1;
+		if (mark->source[0] == '\0') {
+			if (mark->revision == 0)
+				mark->revision = etcd_json_revision(resp);
+			snprintf(mark->source, sizeof(mark->source), "%s %s",
+				 replica_cluster_of(resp), prefix);
+		}
+		more = json_object_object_get_ex(resp, "more", &more_obj) &&
+		       json_object_get_boolean(more_obj);
+		if (json_object_object_get_ex(resp, "kvs", &array))
+			ret = replica_kvs_add_json(kvs, array, false);
+		json_object_put(resp);
+		if (ret < 0) {
+			error->code = ETCD_TRANSPORT;
+			snprintf(error->message, sizeof(error->message),
+				 "etcd sent a key that is not base64");
+			return -1;
+		}
+		if (more && kvs->count > 0)
+			from = bootstrap_next_key(kvs, &from_len);
+		more = more && from != NULL;
+	}
+	return 0;
+}
+
+static void diff_note(struct replica_diff *diff, const char *what,
+		      enum store_table table, const void *key, size_t len)
+{
+	char shown[160];
+	size_t n = 0;
+
+	if (diff->differ++ > 0)
+		return;
+	for (size_t i = 0; i < len && n + 4 < sizeof(shown); i++) {
+		unsigned char c = ((const unsigned char *)key)[i];
+		n += (size_t)snprintf(shown + n, sizeof(shown) - n,
+				      c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x",
+				      c);
+	}
+	snprintf(diff->first, sizeof(diff->first), "%s %s %s", what,
+		 store_table_name(table), shown);
+}
+
+/* Every row etcd holds, against the replica's. */
+static void compare_rows(struct store_txn *txn, const char *prefix,
+			 const struct replica_kvs *kvs,
+			 struct replica_diff *diff)
+{
+	for (size_t i = 0; i < kvs->count; i++) {
+		const struct replica_kv *kv = &kvs->items[i];
+		struct replica_row row;
+		struct store_val v;
+
+		if (replica_key_parse(prefix, kv->key, kv->key_len, &row) !=
+		    REPLICA_KEY_ROW)
+			continue;
+		diff->rows++;
+		if (row.dup != NULL) {
+			if (store_has_dup(txn, row.table, row.key, row.key_len,
+					  row.dup, row.dup_len) != 1) {
+				diff->missing++;
+				diff_note(diff, "missing", row.table, row.key,
+					  row.key_len);
+			}
+			continue;
+		}
+		if (store_get(txn, row.table, row.key, row.key_len, &v) !=
+		    STORE_OK) {
+			diff->missing++;
+			diff_note(diff, "missing", row.table, row.key,
+				  row.key_len);
+		} else if (v.len != kv->value_len ||
+			   memcmp(v.data, kv->value, v.len) != 0)
+			diff_note(diff, "differs", row.table, row.key,
+				  row.key_len);
+	}
+}
+
+/* Rows of the replica (meta aside): more than etcd's means extra ones. */
+static size_t compare_count_local(struct store_txn *txn)
+{
+	size_t count = 0;
+
+	for (int t = 0; t < STORE_TABLE_COUNT; t++) {
+		struct store_iter iter;
+		struct store_val k, v;
+
+		if (t == STORE_META ||
+		    !store_table_in_env((enum store_table)t,
+					STORE_ENV_CONFIG) ||
+		    store_iter_open(txn, (enum store_table)t, NULL, 0, &iter) !=
+			STORE_OK)
+			continue;
+		while (store_iter_next(&iter, &k, &v) == 1)
+			count++;
+		store_iter_close(&iter);
+	}
+	return count;
+}
+
+static char *snapshot_errorf(const char *what, const char *why)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s: %s", what, why);
+	return strdup(buf);
+}
+
+int replica_compare(struct etcd *etcd, const char *prefix, struct store *store,
+		    struct replica_diff *diff, char **error_r)
+{
+	struct replica_kvs kvs = {0};
+	struct replica_mark mark, read;
+	struct store_reader *reader = NULL;
+	struct store_txn *txn;
+	struct etcd_error error;
+	const char *serror;
+	size_t local;
+
+	memset(diff, 0, sizeof(*diff));
+	if (store_reader_new(store, &reader, &serror) != STORE_OK ||
+	    store_read_begin(reader, &txn, &serror) != STORE_OK ||
+	    replica_mark_read(txn, &mark) != STORE_OK) {
+		*error_r = snapshot_errorf("replica", serror);
+		store_reader_free(&reader);
+		return -1;
+	}
+	if (mark.revision == 0) {
+		*error_r =
+		    strdup("this host's store was never filled from etcd");
+		store_reader_free(&reader);
+		return -1;
+	}
+	if (replica_read_prefix(etcd, prefix, mark.revision, &kvs, &read,
+				&error) < 0) {
+		*error_r = snapshot_errorf("etcd", error.message);
+		store_reader_free(&reader);
+		replica_kvs_free(&kvs);
+		return -1;
+	}
+	diff->revision = mark.revision;
+	compare_rows(txn, prefix, &kvs, diff);
+	local = compare_count_local(txn);
+	if (local > diff->rows - diff->missing) {
+		if (diff->differ == 0)
+			snprintf(diff->first, sizeof(diff->first),
+				 "extra rows in the replica");
+		diff->differ += local - (diff->rows - diff->missing);
+	}
+	store_reader_free(&reader);
+	replica_kvs_free(&kvs);
+	return 0;
+}
