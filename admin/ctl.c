@@ -52,6 +52,8 @@ int ctl_write_body(struct store_txn *txn, void *context)
 	    run->body(&run->op, run->context) < 0 ||
 	    delivery_check(&run->op) < 0)
 		return -1;
+	if (run->touch_all)
+		replica_touch_all(txn);
 	return run->ctl->dry_run ? -1 : 0; /* all checked: abort */
 }
 

@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "delivery.h"
+#include "commit.h"
 #include "layout.h"
 
 struct ctl_run {
@@ -19,6 +20,7 @@ struct ctl_run {
 	ctl_body_fn *body;
 	void *context;
 	struct replica_mark *mark; /* read in the write, when not NULL */
+	bool touch_all; /* then every row is noted (a staged commit) */
 };
 
 void ctl_run_init(struct ctl_run *run, struct ctl *ctl, ctl_body_fn *body,
@@ -32,5 +34,12 @@ int ctl_write_body(struct store_txn *txn, void *context);
 int ctl_report(struct ctl_run *run, int ret, const char *error);
 /* ctl_replica.c: ctl_write() in multi-host mode. */
 int ctl_replica_write(struct ctl *ctl, ctl_body_fn *body, void *context);
+/* Commits captured changes on top of mark: in one etcd transaction when
+ * they fit the configured limits, else as a staged commit, for which
+ * changes must be every row (replica_touch_all). enum
+ * replica_commit_result. */
+int ctl_replica_commit(struct ctl *ctl, const struct replica_mark *mark,
+		       const struct store_changes *changes,
+		       uint64_t *revision_r, char **error_r);
 
 #endif

@@ -79,6 +79,38 @@ static int ctl_replica_current(struct ctl *ctl)
 	return ctl_replica_wait(ctl, latest);
 }
 
+static struct replica_commit ctl_replica_target(const struct ctl *ctl,
+						const struct replica_mark *mark)
+{
+	const struct config_replica *r = &ctl->config->replica;
+	struct replica_commit c = {r->prefix, mark->seq, mark->generation,
+				   r->max_txn_ops, r->max_txn_bytes};
+
+	return c;
+}
+
+static bool ctl_replica_fits(const struct ctl *ctl,
+			     const struct replica_mark *mark,
+			     const struct store_changes *changes)
+{
+	struct replica_commit c = ctl_replica_target(ctl, mark);
+
+	return replica_commit_fits(&c, changes);
+}
+
+int ctl_replica_commit(struct ctl *ctl, const struct replica_mark *mark,
+		       const struct store_changes *changes,
+		       uint64_t *revision_r, char **error_r)
+{
+	struct replica_commit c = ctl_replica_target(ctl, mark);
+
+	if (replica_commit_fits(&c, changes))
+		return replica_commit(ctl->etcd, &c, changes, revision_r,
+				      error_r);
+	return replica_commit_staged(ctl->etcd, &c, changes, revision_r,
+				     error_r);
+}
+
 /* Steps 2 and 3. CTL_OK and *revision_r, CTL_REPLICA_AGAIN, or an
  * exit code already reported. */
 static int ctl_replica_try(struct ctl *ctl, struct ctl_run *run,
@@ -98,8 +130,19 @@ static int ctl_replica_try(struct ctl *ctl, struct ctl_run *run,
 		*revision_r = 0;
 		return ctl_report(run, ret, serror);
 	}
-	ret = replica_commit(ctl->etcd, ctl->config->replica.prefix, mark.seq,
-			     &changes, revision_r, &error);
+	if (!ctl_replica_fits(ctl, &mark, &changes)) {
+		/* too large for one etcd transaction: the whole new
+		 * configuration, written as a new generation */
+		store_changes_free(&changes);
+		run->touch_all = true;
+		ret = store_write_capture(ctl->store, ctl_write_body, run,
+					  &changes, &serror);
+		if (ret != STORE_OK) {
+			store_changes_free(&changes);
+			return ctl_report(run, ret, serror);
+		}
+	}
+	ret = ctl_replica_commit(ctl, &mark, &changes, revision_r, &error);
 	store_changes_free(&changes);
 	if (ret == REPLICA_COMMITTED)
 		return ctl_report(run, STORE_OK, NULL);

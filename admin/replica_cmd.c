@@ -10,6 +10,7 @@
  *   with replica.etcd, then fills the replica from etcd.
  */
 #include "commands.h"
+#include "ctl_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,64 +18,11 @@
 #include "commit.h"
 #include "snapshot.h"
 
-/* The rows of a table, copied: they are put back once the cursor is
- * closed. */
-struct seed_rows {
-	struct store_change *items;
-	size_t count, cap;
-};
-
-static void seed_add(struct seed_rows *rows, enum store_table table,
-		     const struct store_val *k, const struct store_val *v)
-{
-	struct store_change *c;
-
-	if (rows->count == rows->cap) {
-		rows->cap = rows->cap != 0 ? rows->cap * 2 : 256;
-		rows->items =
-		    realloc(rows->items, rows->cap * sizeof(*rows->items));
-		if (rows->items == NULL)
-			abort();
-	}
-	c = &rows->items[rows->count++];
-	c->table = table;
-	c->key = malloc(k->len);
-	c->value = malloc(v->len + 1);
-	if (c->key == NULL || c->value == NULL)
-		abort();
-	memcpy(c->key, k->data, k->len);
-	memcpy(c->value, v->data, v->len);
-	c->key_len = k->len;
-	c->value_len = v->len;
-}
-
 /* Puts every row back as it is: the capture notes them all. */
 static int seed_body(struct store_txn *txn, void *context)
 {
-	struct seed_rows rows = {0};
-
 	(void)context;
-	for (int t = 0; t < STORE_TABLE_COUNT; t++) {
-		struct store_iter iter;
-		struct store_val k, v;
-
-		if (t == STORE_META ||
-		    !store_table_in_env((enum store_table)t,
-					STORE_ENV_CONFIG) ||
-		    store_iter_open(txn, (enum store_table)t, NULL, 0, &iter) !=
-			STORE_OK)
-			continue;
-		while (store_iter_next(&iter, &k, &v) == 1)
-			seed_add(&rows, (enum store_table)t, &k, &v);
-		store_iter_close(&iter);
-	}
-	for (size_t i = 0; i < rows.count; i++) {
-		struct store_change *c = &rows.items[i];
-		store_put(txn, c->table, c->key, c->key_len, c->value,
-			  c->value_len, 0);
-	}
-	struct store_changes all = {rows.items, rows.count, rows.cap};
-	store_changes_free(&all);
+	replica_touch_all(txn);
 	return 0;
 }
 
@@ -104,8 +52,8 @@ static int replica_seed(struct ctl *ctl)
 		fprintf(ctl->err, "mailmapctl: %s\n", serror);
 		return CTL_TEMPFAIL;
 	}
-	ret = replica_commit(ctl->etcd, ctl->config->replica.prefix, "",
-			     &changes, &revision, &error);
+	/* every row: a staged commit takes them as they are */
+	ret = ctl_replica_commit(ctl, &mark, &changes, &revision, &error);
 	if (ret == REPLICA_COMMITTED)
 		fprintf(ctl->out, "seeded %zu rows: etcd revision %llu\n",
 			changes.count, (unsigned long long)revision);

@@ -55,6 +55,20 @@ struct config_listener {
 /* What a policy check does when the store cannot answer it. */
 enum config_failure { CONFIG_FAIL_DEFER, CONFIG_FAIL_DUNNO };
 
+/* Where greylisting keeps its triplets: this host's state store, or a
+   Valkey/Redis shared by every MX (the "valkey" group). */
+enum config_greylist_store { CONFIG_GREYLIST_LOCAL, CONFIG_GREYLIST_VALKEY };
+
+/* The "valkey" group: the shared greylisting store. */
+struct config_valkey {
+	char *address;	     /* valkey.address: "host:port" of the primary */
+	char *sentinels;     /* valkey.sentinels: "host:port,...", "" */
+	char *master;	     /* valkey.master: name at the Sentinels */
+	char *password_file; /* valkey.password_file: "" = none */
+	char *prefix;	     /* valkey.prefix: of every key written */
+	unsigned timeout_ms; /* valkey.timeout_ms: per request, 50 */
+};
+
 /* The "policy" group (design.md "Policy checks"). */
 struct config_policy {
 	bool greylisting;		/* policy.greylisting, default yes */
@@ -76,6 +90,7 @@ struct config_policy {
 	int failure_accounts;	 /* enum config_failure, default defer */
 	int failure_send_rights; /* default defer */
 	int failure_greylisting; /* default dunno */
+	int greylist_store;	 /* enum config_greylist_store, local */
 	uint64_t sweep_interval; /* seconds between greylist sweeps, 10m */
 };
 
@@ -91,17 +106,21 @@ struct config_dovecot {
 /* The "replica" group: multi-host mode (replica/, README "Many hosts").
    etcd "" keeps the single-host mode. */
 struct config_replica {
-	char *etcd;	     /* replica.etcd: member URLs, "" = single host */
-	char *prefix;	     /* replica.prefix: keys in etcd, "/mailmap/" */
-	char *ca_file;	     /* replica.ca_file: "" = the system's CAs */
-	char *cert_file;     /* replica.cert_file: client certificate */
-	char *key_file;	     /* replica.key_file: its key */
-	char *user;	     /* replica.user: etcd user, "" = none */
-	char *password_file; /* replica.password_file: its password */
-	char *bind_address;  /* replica.bind_address: local address, "" */
-	unsigned timeout_ms; /* replica.timeout_ms: per call, default 1000 */
-	uint64_t catch_up;   /* replica.catch_up: mailmapctl waits this long
-				for the host's replica, default 10s */
+	char *etcd;	      /* replica.etcd: member URLs, "" = single host */
+	char *prefix;	      /* replica.prefix: keys in etcd, "/mailmap/" */
+	char *ca_file;	      /* replica.ca_file: "" = the system's CAs */
+	char *cert_file;      /* replica.cert_file: client certificate */
+	char *key_file;	      /* replica.key_file: its key */
+	char *user;	      /* replica.user: etcd user, "" = none */
+	char *password_file;  /* replica.password_file: its password */
+	char *bind_address;   /* replica.bind_address: local address, "" */
+	unsigned timeout_ms;  /* replica.timeout_ms: per call, default 1000 */
+	unsigned max_txn_ops; /* replica.max_txn_ops: etcd's
+				 --max-txn-ops, default 128 */
+	uint64_t max_txn_bytes; /* replica.max_txn_bytes: below etcd's
+				   --max-request-bytes, default 1M */
+	uint64_t catch_up;	/* replica.catch_up: mailmapctl waits this long
+				   for the host's replica, default 10s */
 };
 
 struct config {
@@ -131,6 +150,8 @@ struct config {
 	struct config_dovecot dovecot;
 	/* [replica] */
 	struct config_replica replica;
+	/* [valkey] */
+	struct config_valkey valkey;
 	/* [listeners] */
 	struct config_listener *listeners;
 	size_t listener_count;

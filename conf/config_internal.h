@@ -83,8 +83,14 @@ const char *config_check_account(const char *value);
 const char *config_replica_check_etcd(const char *value);
 const char *config_replica_check_prefix(const char *value);
 const char *config_replica_check_file(const char *value);
-int config_replica_check(const struct config *config, char *reason,
-			 size_t size);
+int config_replica_check_tls(const struct config *config, char *reason,
+			     size_t size);
+int config_replica_check_user(const struct config *config, char *reason,
+			      size_t size);
+/* ... and of the valkey group (config_replica.c too). */
+extern const char *const config_greylist_store_names[];
+const char *config_valkey_check_endpoints(const char *value);
+int config_valkey_check(const struct config *config, char *reason, size_t size);
 
 /* Loads the "listeners" setting s (a list of groups) of file into
    config->listeners; 0, or -1 with a malloc'ed "file:line: listeners[N].key:

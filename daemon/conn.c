@@ -14,7 +14,11 @@
  * it: buffered requests are answered, and a handler that returned
  * PROTO_MORE is called again with the same request, so a long answer
  * (a dict iteration) goes out in chunks without being buffered whole.
- * proto->release frees the protocol's per-connection state at close.
+ * A handler that returned PROTO_WAIT (a shared greylisting store asked)
+ * stops the connection likewise until conn_resume(), which calls it again
+ * with the same request from the loop; the request's time counts from
+ * its first call. proto->release frees the protocol's per-connection
+ * state at close.
  */
 #include "conn.h"
 
@@ -68,6 +72,9 @@ struct conn {
 	bool peer_done; /* the client sent EOF: answer what came, then close */
 	bool reading;	/* read_ev is armed */
 	bool writing;	/* write_ev is armed */
+	bool waiting;	/* the handler returned PROTO_WAIT */
+	struct event *resume_ev; /* conn_resume(), made on first use */
+	uint64_t wait_start_ns;	 /* when the waiting request began */
 	char peer[64];
 	int count_name; /* the request's metrics: conn_count(), -1 = none */
 	unsigned count_outcome;
@@ -143,6 +150,8 @@ static void conn_free(struct conn *conn)
 	event_free(conn->idle);
 	if (conn->lifetime != NULL)
 		event_free(conn->lifetime);
+	if (conn->resume_ev != NULL)
+		event_free(conn->resume_ev);
 	close(conn->fd);
 	free(conn->in.data);
 	free(conn->out.data);
@@ -350,11 +359,19 @@ static void conn_process(struct conn *conn)
 			return;
 		}
 		size_t pending = conn_buf_pending(&conn->out);
-		uint64_t start_ns = conn_clock_ns();
+		uint64_t start_ns =
+		    conn->waiting ? conn->wait_start_ns : conn_clock_ns();
 		conn->count_name = -1;
+		conn->waiting = false;
 		int ret = conn_handle_guarded(conn, proto, &request);
 		if (ret == CONN_STORE_FAULT) {
 			conn_store_fault(conn, pending);
+			return;
+		}
+		if (ret == PROTO_WAIT) {
+			conn->waiting = true;
+			conn->wait_start_ns = start_ns;
+			conn_set_reading(conn, false);
 			return;
 		}
 		if (ret != PROTO_MORE)
@@ -446,7 +463,7 @@ static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!conn_flush(conn) || conn_buf_pending(&conn->out) != 0 ||
-	    conn->reading)
+	    conn->reading || conn->waiting)
 		return;
 	/* The output drained after backpressure: read and answer again
 	 * (first the rest of a request answered in parts). A client taking
@@ -457,6 +474,29 @@ static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 	conn_process(conn);
 	conn_finish_if_peer_done(conn);
 	conn_flush(conn);
+}
+
+static void conn_on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+
+	(void)fd;
+	(void)what;
+	if (!conn->waiting || conn->closing)
+		return;
+	conn_set_reading(conn, !conn->peer_done);
+	conn_touch(conn);
+	conn_process(conn);
+	conn_finish_if_peer_done(conn);
+	conn_flush(conn);
+}
+
+void conn_resume(struct conn *conn)
+{
+	if (conn->resume_ev == NULL)
+		conn->resume_ev = event_new(worker_base(conn->worker), -1, 0,
+					    conn_on_resume, conn);
+	event_active(conn->resume_ev, 0, 0);
 }
 
 static void conn_on_idle(evutil_socket_t fd, short what, void *arg)

@@ -28,6 +28,9 @@ void conn_reply(struct conn *conn, const void *data, size_t len);
 /* Queues several pieces as one reply. */
 void conn_replyv(struct conn *conn, const void *const *parts,
 		 const size_t *lens, size_t count);
+/* A handler that returned PROTO_WAIT is called again, from the event
+ * loop (never from within this call). Same thread as the connection. */
+void conn_resume(struct conn *conn);
 /* The protocol's per-connection state (proto->state_size bytes). */
 void *conn_state(struct conn *conn);
 /* What the request being handled counts as (metrics.h): its name and

@@ -1,5 +1,5 @@
 /* policy_greylist: greylisting with batched state writes; see the .h. */
-#include "policy_greylist.h"
+#include "policy_greylist_internal.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -12,14 +12,6 @@
 #include "metrics.h"
 
 #define POLICY_GREYLIST_FLUSH_MS 50
-
-struct policy_greylist {
-	struct store *state;
-	struct store_reader *reader;
-	struct greylist_queue *queue;
-	struct event *timer;
-	struct metrics_block *metrics; /* the worker's, or NULL */
-};
 
 /* The queue's depth, for the metrics (read by the main loop). */
 static void policy_greylist_publish(struct policy_greylist *greylist)
@@ -64,6 +56,7 @@ static void policy_greylist_on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 int policy_greylist_new(struct event_base *base, struct store *state,
+			const struct config *config,
 			struct policy_greylist **greylist_r,
 			const char **error_r)
 {
@@ -81,6 +74,11 @@ int policy_greylist_new(struct event_base *base, struct store *state,
 	greylist->timer =
 	    event_new(base, -1, EV_PERSIST, policy_greylist_on_timer, greylist);
 	event_add(greylist->timer, &every);
+	if (config->policy.greylist_store == CONFIG_GREYLIST_VALKEY &&
+	    policy_greylist_valkey_start(greylist, base, config, error_r) < 0) {
+		policy_greylist_free(&greylist);
+		return -1;
+	}
 	*greylist_r = greylist;
 	return 0;
 }
@@ -98,6 +96,7 @@ void policy_greylist_free(struct policy_greylist **greylistp)
 	if (greylist == NULL)
 		return;
 	policy_greylist_flush(greylist);
+	valkey_free(&greylist->valkey);
 	event_free(greylist->timer);
 	greylist_queue_free(&greylist->queue);
 	store_reader_free(&greylist->reader);
@@ -105,8 +104,8 @@ void policy_greylist_free(struct policy_greylist **greylistp)
 	*greylistp = NULL;
 }
 
-static void policy_greylist_settings(const struct config_policy *policy,
-				     struct greylist_settings *settings)
+void policy_greylist_settings(const struct config_policy *policy,
+			      struct greylist_settings *settings)
 {
 	greylist_settings_default(settings);
 	settings->enabled = policy->greylisting;
@@ -119,9 +118,9 @@ static void policy_greylist_settings(const struct config_policy *policy,
 }
 
 /* The verdict Postfix gets for a greylisting result. */
-static void policy_greylist_verdict(const struct policy_greylist_call *call,
-				    const struct greylist_result *result,
-				    struct policy_verdict *verdict)
+void policy_greylist_verdict(const struct policy_greylist_call *call,
+			     const struct greylist_result *result,
+			     struct policy_verdict *verdict)
 {
 	char host[256] = "localhost";
 	char date[64];
@@ -171,6 +170,13 @@ int policy_greylist_check(void *context, const struct policy_request *req,
 		return 0; /* no IP address: nothing to greylist on */
 	if (store_read_latest(greylist->reader, &txn, &error) != STORE_OK)
 		return -1;
+	if (greylist->valkey != NULL) {
+		ret = policy_greylist_valkey_check(call, txn, &settings, &net,
+						   req, &result);
+		if (ret == 0)
+			policy_greylist_verdict(call, &result, verdict);
+		return ret;
+	}
 	ret = greylist_store_check(
 	    txn, greylist->queue, &settings, &net,
 	    req->attrs[POLICY_SENDER].data, req->attrs[POLICY_SENDER].len,

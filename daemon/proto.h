@@ -13,6 +13,9 @@ struct conn;
 
 /* proto->handle: answered in part; call again (see struct proto). */
 #define PROTO_MORE 1
+/* proto->handle: waiting for another server (a shared greylisting
+ * store); call again with the same request after conn_resume(). */
+#define PROTO_WAIT 2
 
 enum proto_frame {
 	PROTO_NEED_MORE,  /* no complete request buffered yet */
@@ -38,7 +41,10 @@ struct proto {
 	 * call again with the same request (at once while the output is
 	 * under daemon.max_output, else once it has drained), so a long
 	 * answer goes out in chunks; each call must queue some output. The
-	 * cursor lives in the per-connection state. */
+	 * cursor lives in the per-connection state. PROTO_WAIT: nothing
+	 * queued yet; the connection reads and answers nothing more until
+	 * the protocol calls conn_resume(), then this is called again with
+	 * the same request. */
 	int (*handle)(struct conn *conn, const struct proto_request *request);
 	/* Says why before a close on a framing error; may be NULL. */
 	void (*reject)(struct conn *conn, enum proto_frame error);

@@ -24,8 +24,11 @@
 /* One connection carries the requests of many SMTP transactions of one
  * smtpd process; the instance attribute names the transaction. */
 struct proto_policy_state {
-	char instance[64];
-	bool header_added; /* an X-Greylist PREPEND went out in it */
+	struct greylist_fetch *fetch; /* a shared greylisting store's answer */
+	struct proto_policy_txn {
+		char instance[64];
+		bool header_added; /* an X-Greylist PREPEND went out in it */
+	} txn;
 };
 
 /* A header is prepended once per message, not once per recipient. */
@@ -33,7 +36,8 @@ static void proto_policy_once(struct conn *conn,
 			      const struct policy_request *req,
 			      struct policy_verdict *verdict)
 {
-	struct proto_policy_state *state = conn_state(conn);
+	struct proto_policy_txn *state =
+	    &((struct proto_policy_state *)conn_state(conn))->txn;
 	struct policy_str instance = req->attrs[POLICY_INSTANCE];
 
 	if (instance.len >= sizeof(state->instance) ||
@@ -118,9 +122,13 @@ static void proto_policy_decide(struct conn *conn,
 		return;
 	}
 	struct lookup_ctx lookup = {txn, *arena_r, config->recipient_delimiter};
+	struct proto_policy_state *state = conn_state(conn);
 	struct policy_greylist_call call = {worker_greylist(worker),
 					    &config->policy,
-					    (uint64_t)time(NULL), *arena_r};
+					    (uint64_t)time(NULL),
+					    *arena_r,
+					    conn,
+					    &state->fetch};
 	struct policy_env env = {
 	    &lookup, &config->policy,
 	    call.greylist != NULL ? policy_greylist_check : NULL, &call};
@@ -143,6 +151,8 @@ static int proto_policy_handle(struct conn *conn,
 		return -1;
 	}
 	proto_policy_decide(conn, &req, &verdict, &arena);
+	if (verdict.kind == POLICY_PENDING)
+		return PROTO_WAIT; /* decided again once the store answered */
 	proto_policy_once(conn, &req, &verdict);
 	conn_count(conn,
 		   metrics_name_index(
@@ -159,11 +169,18 @@ static int proto_policy_handle(struct conn *conn,
 	return 0;
 }
 
+static void proto_policy_release(void *state)
+{
+	policy_greylist_fetch_drop(
+	    &((struct proto_policy_state *)state)->fetch);
+}
+
 const struct proto proto_policy = {
     .name = "policy",
     .frame = proto_policy_frame,
     .handle = proto_policy_handle,
     .metrics = METRICS_POLICY,
     .reject = NULL, /* close without a reply: Postfix retries */
+    .release = proto_policy_release,
     .state_size = sizeof(struct proto_policy_state),
 };

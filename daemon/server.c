@@ -330,6 +330,15 @@ static const char *server_restart_needed(const struct config *old,
 		return "daemon.user or daemon.group changed";
 	if (old->workers != new->workers)
 		return "daemon.workers changed";
+	if (old->policy.greylist_store != new->policy.greylist_store ||
+	    !server_str_eq(old->valkey.address, new->valkey.address) ||
+	    !server_str_eq(old->valkey.sentinels, new->valkey.sentinels) ||
+	    !server_str_eq(old->valkey.master, new->valkey.master) ||
+	    !server_str_eq(old->valkey.password_file,
+			   new->valkey.password_file) ||
+	    !server_str_eq(old->valkey.prefix, new->valkey.prefix) ||
+	    old->valkey.timeout_ms != new->valkey.timeout_ms)
+		return "policy.greylist_store or the valkey group changed";
 	if (replica_host_reload_refusal(old, new) != NULL)
 		return replica_host_reload_refusal(old, new);
 	/* Applied once, at start: a reload would say it took them. */

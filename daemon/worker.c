@@ -201,6 +201,26 @@ uint64_t worker_heartbeat(struct worker *worker)
 	return beats;
 }
 
+/* The state store's reader and the greylisting hook (its settings are
+ * read at start only: a reload that changes them is refused). */
+static int worker_take_state(struct worker *worker, const char **error_r)
+{
+	struct store *state = server_state_store(worker->server);
+	struct snapshot *snapshot;
+	int ret;
+
+	if (state == NULL)
+		return 0;
+	if (store_reader_new(state, &worker->state_reader, error_r) != STORE_OK)
+		return -1;
+	snapshot = snapshot_get(worker->server);
+	ret =
+	    policy_greylist_new(worker->base, state, snapshot_config(snapshot),
+				&worker->greylist, error_r);
+	snapshot_put(snapshot);
+	return ret;
+}
+
 int worker_new(struct server *server, struct listener *const *listeners,
 	       size_t listener_count, struct worker **worker_r,
 	       const char **error_r)
@@ -221,11 +241,7 @@ int worker_new(struct server *server, struct listener *const *listeners,
 		worker_free(&worker);
 		return -1;
 	}
-	if (server_state_store(server) != NULL &&
-	    (store_reader_new(server_state_store(server), &worker->state_reader,
-			      error_r) != STORE_OK ||
-	     policy_greylist_new(worker->base, server_state_store(server),
-				 &worker->greylist, error_r) < 0)) {
+	if (worker_take_state(worker, error_r) < 0) {
 		worker_free(&worker);
 		return -1;
 	}

@@ -29,6 +29,8 @@ enum policy_verdict_kind {
 	POLICY_REJECT,		/* "REJECT <text>" */
 	POLICY_DEFER_IF_PERMIT, /* "DEFER_IF_PERMIT <text>" */
 	POLICY_PREPEND,		/* "PREPEND <header>" (greylist pass) */
+	POLICY_PENDING, /* greylisting waits for a shared store: decide the
+			   request again once it answered (no reply yet) */
 };
 
 struct policy_verdict {
@@ -39,7 +41,9 @@ struct policy_verdict {
 
 /* Greylisting proper, supplied by the caller (it owns the state store):
  * called only when greylisting applies to the request. Fills verdict with
- * DEFER_IF_PERMIT, PREPEND or DUNNO; -1 when the state cannot be read. */
+ * DEFER_IF_PERMIT, PREPEND or DUNNO; -1 when the state cannot be read; 1
+ * when the answer is on its way (a shared store): the verdict is then
+ * POLICY_PENDING, and the caller decides the request again later. */
 typedef int policy_greylist_fn(void *context, const struct policy_request *req,
 			       struct policy_verdict *verdict);
 

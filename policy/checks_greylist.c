@@ -159,8 +159,13 @@ int check_greylisting(struct check_ctx *c)
 	    check_whitelisted_name(settings, req->attrs[POLICY_CLIENT_NAME]) ||
 	    check_whitelisted_recipient(c))
 		return CHECK_NONE;
-	if (c->env->greylist(c->env->greylist_context, req, c->verdict) < 0)
+	ret = c->env->greylist(c->env->greylist_context, req, c->verdict);
+	if (ret < 0)
 		return CHECK_TEMPFAIL;
+	if (ret > 0) {
+		c->verdict->kind = POLICY_PENDING;
+		return CHECK_DECIDED;
+	}
 	c->verdict->check = c->name;
 	return c->verdict->kind == POLICY_DUNNO ? CHECK_NONE : CHECK_DECIDED;
 }

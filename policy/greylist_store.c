@@ -83,6 +83,14 @@ static void greylist_whitelisted_result(struct greylist_result *result_r)
 	result_r->reason = GREYLIST_WHITELISTED;
 }
 
+int greylist_store_whitelisted(struct store_txn *txn,
+			       struct greylist_queue *queue,
+			       const struct greylist_net *net, bool *listed_r)
+{
+	*listed_r = false;
+	return greylist_whitelist_find(txn, &queue->summary, net, listed_r);
+}
+
 int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 			 const struct greylist_settings *settings,
 			 const struct greylist_net *net, const char *sender,

@@ -123,6 +123,13 @@ int greylist_store_check(struct store_txn *txn, struct greylist_queue *queue,
 			 struct greylist_result *result_r,
 			 const char **error_r);
 
+/* Whether net is in the manual whitelist (the queue caches the summary
+ * per snapshot): for a shared store, which keeps only triplets and the
+ * auto-whitelist. STORE_OK with *listed_r, or a failure. */
+int greylist_store_whitelisted(struct store_txn *txn,
+			       struct greylist_queue *queue,
+			       const struct greylist_net *net, bool *listed_r);
+
 /* Adds a manual whitelist entry for net and rebuilds the summary, in the
  * caller's write transaction. STORE_OK, STORE_EXISTS (net is already an
  * entry; nothing written), or the transaction's sticky failure. */

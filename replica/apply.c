@@ -72,7 +72,8 @@ struct apply_ctx {
 	uint64_t revision;
 	const struct replica_mark *bootstrap; /* NULL: one revision */
 	size_t skipped;
-	bool held; /* the replica already holds the revision */
+	bool held;     /* the replica already holds the revision */
+	bool switched; /* the revision switches generations */
 };
 
 /* Whether LMDB can hold the row (the writer's check, made first so a
@@ -110,8 +111,13 @@ static void apply_kvs(struct store_txn *txn, struct apply_ctx *ctx,
 		const struct replica_kv *kv = &ctx->kvs[i];
 		struct replica_row row;
 
-		switch (replica_key_parse(ctx->prefix, kv->key, kv->key_len,
-					  &row)) {
+		switch (replica_key_parse(ctx->prefix, mark->generation,
+					  kv->key, kv->key_len, &row)) {
+		case REPLICA_KEY_GEN:
+			ctx->switched = true;
+			break;
+		case REPLICA_KEY_STAGED:
+			break; /* another generation's: not ours yet */
 		case REPLICA_KEY_SEQ:
 			snprintf(mark->seq, sizeof(mark->seq), "%.*s",
 				 kv->deleted ? 0 : (int)kv->value_len,
@@ -145,9 +151,9 @@ static int apply_body(struct store_txn *txn, void *context)
 
 	ctx->skipped = 0;
 	ctx->held = false;
+	ctx->switched = false;
 	if (ctx->bootstrap != NULL) {
 		mark = *ctx->bootstrap;
-		mark.seq[0] = '\0';
 		apply_clear(txn);
 	} else {
 		if (replica_mark_read(txn, &mark) != STORE_OK)
@@ -159,6 +165,8 @@ static int apply_body(struct store_txn *txn, void *context)
 		mark.revision = ctx->revision;
 	}
 	apply_kvs(txn, ctx, &mark);
+	if (ctx->switched && ctx->bootstrap == NULL)
+		return -1; /* the caller bootstraps the new generation */
 	replica_mark_write(txn, &mark);
 	return 0;
 }
@@ -167,12 +175,15 @@ int replica_apply(struct store *store, const char *prefix,
 		  const struct replica_kv *kvs, size_t count, uint64_t revision,
 		  size_t *skipped_r, const char **error_r)
 {
-	struct apply_ctx ctx = {prefix, kvs, count, revision, NULL, 0, false};
+	struct apply_ctx ctx = {prefix, kvs, count, revision,
+				NULL,	0,   false, false};
 	int ret = store_write(store, apply_body, &ctx, error_r);
 
 	*skipped_r = ctx.skipped;
 	if (ret == STORE_ABORTED && ctx.held)
 		return STORE_OK;
+	if (ret == STORE_ABORTED && ctx.switched)
+		return REPLICA_SWITCHED;
 	return ret;
 }
 

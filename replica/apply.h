@@ -46,12 +46,18 @@ int replica_kvs_add_json(struct replica_kvs *kvs, struct json_object *array,
 			 bool events);
 void replica_kvs_free(struct replica_kvs *kvs);
 
+/* What replica_apply() returns for a revision that switches to another
+ * generation (layout.h): nothing was written, bootstrap instead. */
+#define REPLICA_SWITCHED 100
+
 /* Applies kvs[0..count) (all of revision) after the mark's revision.
- * STORE_OK (also when skipped as already held) or a failure. */
+ * STORE_OK (also when skipped as already held), REPLICA_SWITCHED, or a
+ * failure. */
 int replica_apply(struct store *store, const char *prefix,
 		  const struct replica_kv *kvs, size_t count, uint64_t revision,
 		  size_t *skipped_r, const char **error_r);
-/* Replaces every row by kvs (the prefix at mark->revision). */
+/* Replaces every row by kvs (the rows of mark->generation at
+ * mark->revision), and the mark by *mark. */
 int replica_bootstrap(struct store *store, const char *prefix,
 		      const struct replica_kvs *kvs,
 		      const struct replica_mark *mark, size_t *skipped_r,

@@ -1,5 +1,5 @@
 /* commit: one mailmapctl command as one etcd transaction; see commit.h. */
-#include "commit.h"
+#include "commit_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,12 +9,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define COMMIT_ATTEMPTS 3
-/* A large commit may take longer than one call: a second per MiB sent,
- * on top of replica.timeout_ms (etcd writes it to its log on a quorum). */
-#define COMMIT_MS_PER_MIB 1000
-
-static char *commit_errorf(const char *fmt, ...)
+char *commit_errorf(const char *fmt, ...)
 {
 	char buf[768];
 	va_list ap;
@@ -38,8 +33,8 @@ void replica_next_seq(const char *base, char *out, size_t size)
 		 (long)getpid(), nonce);
 }
 
-static struct json_object *commit_put(const char *key, size_t key_len,
-				      const void *value, size_t value_len)
+struct json_object *commit_put(const char *key, size_t key_len,
+			       const void *value, size_t value_len)
 {
 	struct json_object *op = json_object_new_object();
 	struct json_object *put = json_object_new_object();
@@ -50,7 +45,7 @@ static struct json_object *commit_put(const char *key, size_t key_len,
 	return op;
 }
 
-static struct json_object *commit_delete(const char *key, size_t key_len)
+struct json_object *commit_delete(const char *key, size_t key_len)
 {
 	struct json_object *op = json_object_new_object();
 	struct json_object *del = json_object_new_object();
@@ -60,13 +55,14 @@ static struct json_object *commit_delete(const char *key, size_t key_len)
 	return op;
 }
 
-static struct json_object *commit_change(const char *prefix,
-					 const struct store_change *c)
+struct json_object *commit_change(const char *prefix, uint64_t generation,
+				  const struct store_change *c)
 {
 	bool dup = store_table_is_dup(c->table);
 	size_t len;
-	char *key = replica_row_key(prefix, c->table, c->key, c->key_len,
-				    dup ? c->value : NULL, c->value_len, &len);
+	char *key =
+	    replica_row_key(prefix, generation, c->table, c->key, c->key_len,
+			    dup ? c->value : NULL, c->value_len, &len);
 	struct json_object *op = c->deleted
 				     ? commit_delete(key, len)
 				     : commit_put(key, len, dup ? "" : c->value,
@@ -76,16 +72,14 @@ static struct json_object *commit_change(const char *prefix,
 	return op;
 }
 
-/* compare P"seq" == base (or absent), the rows, the new P"seq". */
-static struct json_object *commit_request(const char *prefix,
-					  const char *seq_key, const char *base,
-					  const char *next,
-					  const struct store_changes *changes)
+/* A transaction: compare P"seq" == base (absent when base is ""), then
+ * success (consumed), else read P"seq". */
+struct json_object *commit_txn(const char *seq_key, const char *base,
+			       struct json_object *success)
 {
 	struct json_object *req = json_object_new_object();
 	struct json_object *cmp = json_object_new_object();
 	struct json_object *compares = json_object_new_array();
-	struct json_object *success = json_object_new_array();
 	struct json_object *failure = json_object_new_array();
 	struct json_object *range = json_object_new_object();
 	struct json_object *read = json_object_new_object();
@@ -104,11 +98,6 @@ static struct json_object *commit_request(const char *prefix,
 				       etcd_json_bytes(base, strlen(base)));
 	}
 	json_object_array_add(compares, cmp);
-	for (size_t i = 0; i < changes->count; i++)
-		json_object_array_add(
-		    success, commit_change(prefix, &changes->items[i]));
-	json_object_array_add(
-	    success, commit_put(seq_key, strlen(seq_key), next, strlen(next)));
 	json_object_object_add(range, "key",
 			       etcd_json_bytes(seq_key, strlen(seq_key)));
 	json_object_object_add(read, "request_range", range);
@@ -223,32 +212,27 @@ static char *commit_refused(const struct etcd_error *error)
 	return commit_errorf("%s%s", error->message, hint);
 }
 
-int replica_commit(struct etcd *etcd, const char *prefix, const char *base_seq,
-		   const struct store_changes *changes, uint64_t *revision_r,
-		   char **error_r)
+/* Sends a transaction that ends in P"seq" = next: committed (also when
+ * its answer was lost and the request sent again), a conflict, or a
+ * failure. */
+int commit_send(struct etcd *etcd, const char *seq_key, const char *base,
+		const char *next, struct json_object *req, unsigned timeout_ms,
+		uint64_t *revision_r, char **error_r)
 {
-	char next[REPLICA_SEQ_MAX];
-	char *seq_key = replica_seq_key(prefix);
-	struct json_object *req, *resp;
-	struct etcd_error error;
+	struct etcd_error error = {0, ""};
+	struct json_object *resp;
 	int ret = 2;
 
-	replica_next_seq(base_seq, next, sizeof(next));
-	req = commit_request(prefix, seq_key, base_seq, next, changes);
-	size_t bytes =
-	    strlen(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
-	unsigned timeout_ms = (unsigned)(bytes >> 20) * COMMIT_MS_PER_MIB;
 	for (int attempt = 0; ret == 2 && attempt < COMMIT_ATTEMPTS;
 	     attempt++) {
 		if (etcd_call_long(etcd, "kv/txn", req, timeout_ms, &resp,
 				   &error) < 0) {
-			ret =
-			    error.code == ETCD_TRANSPORT ||
-				    error.code == ETCD_DEADLINE ||
-				    error.code == ETCD_UNAVAILABLE
-				? commit_unknown(etcd, seq_key, base_seq, next,
-						 revision_r, &error, error_r)
-				: REPLICA_FAILED;
+			ret = error.code == ETCD_TRANSPORT ||
+				      error.code == ETCD_DEADLINE ||
+				      error.code == ETCD_UNAVAILABLE
+				  ? commit_unknown(etcd, seq_key, base, next,
+						   revision_r, &error, error_r)
+				  : REPLICA_FAILED;
 			if (ret == REPLICA_FAILED && *error_r == NULL)
 				*error_r = commit_refused(&error);
 			continue;
@@ -265,6 +249,54 @@ int replica_commit(struct etcd *etcd, const char *prefix, const char *base_seq,
 	if (ret == 2)
 		*error_r = commit_errorf("%s (tried %d times)", error.message,
 					 COMMIT_ATTEMPTS);
+	return ret;
+}
+
+/* Bytes a row adds to a request: base64 of key and value, and JSON. */
+size_t commit_row_bytes(const struct store_change *c)
+{
+	return (c->key_len + c->value_len) * 4 / 3 + 128;
+}
+
+bool replica_commit_fits(const struct replica_commit *c,
+			 const struct store_changes *changes)
+{
+	size_t bytes = 1024;
+
+	if (changes->count + 1 > c->max_ops)
+		return false;
+	for (size_t i = 0; i < changes->count; i++)
+		bytes += commit_row_bytes(&changes->items[i]);
+	return bytes <= c->max_bytes;
+}
+
+unsigned commit_timeout(struct json_object *req)
+{
+	size_t bytes =
+	    strlen(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+
+	return (unsigned)(bytes >> 20) * COMMIT_MS_PER_MIB;
+}
+
+int replica_commit(struct etcd *etcd, const struct replica_commit *c,
+		   const struct store_changes *changes, uint64_t *revision_r,
+		   char **error_r)
+{
+	char next[REPLICA_SEQ_MAX];
+	char *seq_key = replica_seq_key(c->prefix);
+	struct json_object *success = json_object_new_array(), *req;
+	int ret;
+
+	replica_next_seq(c->base_seq, next, sizeof(next));
+	for (size_t i = 0; i < changes->count; i++)
+		json_object_array_add(success,
+				      commit_change(c->prefix, c->generation,
+						    &changes->items[i]));
+	json_object_array_add(
+	    success, commit_put(seq_key, strlen(seq_key), next, strlen(next)));
+	req = commit_txn(seq_key, c->base_seq, success);
+	ret = commit_send(etcd, seq_key, c->base_seq, next, req,
+			  commit_timeout(req), revision_r, error_r);
 	json_object_put(req);
 	free(seq_key);
 	return ret;

@@ -18,6 +18,7 @@
 #ifndef MAILMAP_REPLICA_COMMIT_H
 #define MAILMAP_REPLICA_COMMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "etcd.h"
@@ -30,12 +31,34 @@ enum replica_commit_result {
 	REPLICA_FAILED = -1,  /* etcd refused or could not be reached */
 };
 
-/* Commits changes made on top of the replica state whose sequence value
- * is base_seq ("" = none yet). *revision_r: etcd's revision of the
- * commit. On a conflict or failure, *error_r says what (malloc'ed). */
-int replica_commit(struct etcd *etcd, const char *prefix, const char *base_seq,
+/* What a commit is made on top of, and etcd's limits. */
+struct replica_commit {
+	const char *prefix;
+	const char *base_seq; /* the replica's P"seq" value, "" = none */
+	uint64_t generation;  /* the replica's generation */
+	unsigned max_ops;     /* operations etcd takes in one transaction */
+	size_t max_bytes;     /* bytes of one request */
+};
+
+/* Whether changes fit one etcd transaction. */
+bool replica_commit_fits(const struct replica_commit *c,
+			 const struct store_changes *changes);
+/* Commits changes (rows put or deleted) as one etcd transaction.
+ * *revision_r: etcd's revision of the commit. On a conflict or failure,
+ * *error_r says what (malloc'ed). */
+int replica_commit(struct etcd *etcd, const struct replica_commit *c,
 		   const struct store_changes *changes, uint64_t *revision_r,
 		   char **error_r);
+/* Commits a change too large for one transaction: rows (every row of the
+ * configuration after the change; deleted ones are skipped) are written
+ * under a new generation in transactions of the allowed size, each still
+ * guarded by P"seq" (a commit by someone else stops it), then one
+ * transaction switches P"gen" and P"seq" (the commit's revision), then
+ * another deletes the other generations (left for the next staged commit
+ * if it fails). Interrupted before the switch, nothing is visible. */
+int replica_commit_staged(struct etcd *etcd, const struct replica_commit *c,
+			  const struct store_changes *rows,
+			  uint64_t *revision_r, char **error_r);
 
 /* The revision of the last commit (P"seq"'s mod_revision, 0 when none),
  * read linearizably: what a replica must hold to be current. 0 or -1

@@ -35,6 +35,14 @@ static int watch_apply(struct watch *w, const struct replica_kv *kvs,
 					    count, revision, &skipped, &error);
 	if (store != NULL)
 		f->ops.put(f->ops.context, ref);
+	if (ret == REPLICA_SWITCHED) {
+		follower_log(f, REPLICA_LOG_INFO,
+			     "etcd revision %llu switches generations: "
+			     "bootstrapping",
+			     (unsigned long long)revision);
+		atomic_store(&f->need_bootstrap, true);
+		return 1;
+	}
 	if (ret != STORE_OK) {
 		follower_log(f, REPLICA_LOG_ERROR,
 			     "cannot apply etcd revision %llu: %s",
@@ -49,7 +57,9 @@ static int watch_apply(struct watch *w, const struct replica_kv *kvs,
 }
 
 /* The events of a message, one LMDB transaction per revision (etcd
- * never splits a revision across messages of a watch). */
+ * never splits a revision across messages of a watch). 0, 1 when a
+ * revision switched generations (the rest waits for the bootstrap), or
+ * -1. */
 static int watch_events(struct watch *w, struct json_object *events)
 {
 	struct replica_kvs kvs = {0};
@@ -96,12 +106,17 @@ static int watch_on_message(struct json_object *msg, void *context)
 		}
 		return -1;
 	}
-	if (json_object_object_get_ex(result, "events", &events) &&
-	    watch_events(w, events) < 0) {
+	if (!json_object_object_get_ex(result, "events", &events))
+		return 0;
+	switch (watch_events(w, events)) {
+	case 0:
+		return 0;
+	case 1:
+		return -1; /* a bootstrap follows */
+	default:
 		w->failed = true;
 		return -1;
 	}
-	return 0;
 }
 
 static bool watch_keep(void *context)

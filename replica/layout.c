@@ -9,6 +9,7 @@
 #define MARK_REVISION "replica_revision"
 #define MARK_SEQ      "replica_seq"
 #define MARK_SOURCE   "replica_source"
+#define MARK_GEN      "replica_gen"
 
 static char *layout_alloc(size_t len)
 {
@@ -20,13 +21,14 @@ static char *layout_alloc(size_t len)
 	return out;
 }
 
-char *replica_row_key(const char *prefix, enum store_table table,
-		      const void *key, size_t key_len, const void *dup,
-		      size_t dup_len, size_t *len_r)
+char *replica_row_key(const char *prefix, uint64_t generation,
+		      enum store_table table, const void *key, size_t key_len,
+		      const void *dup, size_t dup_len, size_t *len_r)
 {
 	char head[REPLICA_PREFIX_MAX + 64];
-	int head_len = snprintf(head, sizeof(head), "%st/%s/", prefix,
-				store_table_name(table));
+	int head_len =
+	    snprintf(head, sizeof(head), "%sd/%llu/%s/", prefix,
+		     (unsigned long long)generation, store_table_name(table));
 	size_t len = (size_t)head_len + key_len;
 	char *out, *p;
 
@@ -47,13 +49,35 @@ char *replica_row_key(const char *prefix, enum store_table table,
 	return out;
 }
 
+static char *layout_printf(const char *prefix, const char *fmt,
+			   unsigned long long n)
+{
+	char buf[REPLICA_PREFIX_MAX + 64];
+	size_t len;
+	char *out;
+
+	snprintf(buf, sizeof(buf), "%s", prefix);
+	len = strlen(buf);
+	snprintf(buf + len, sizeof(buf) - len, fmt, n);
+	len = strlen(buf);
+	out = layout_alloc(len);
+	memcpy(out, buf, len);
+	return out;
+}
+
 char *replica_seq_key(const char *prefix)
 {
-	size_t len = strlen(prefix) + 3;
-	char *out = layout_alloc(len);
+	return layout_printf(prefix, "seq", 0);
+}
 
-	snprintf(out, len + 1, "%sseq", prefix);
-	return out;
+char *replica_gen_key(const char *prefix)
+{
+	return layout_printf(prefix, "gen", 0);
+}
+
+char *replica_gen_prefix(const char *prefix, uint64_t generation)
+{
+	return layout_printf(prefix, "d/%llu/", (unsigned long long)generation);
 }
 
 char *replica_prefix_end(const char *prefix, size_t *len_r)
@@ -68,16 +92,20 @@ char *replica_prefix_end(const char *prefix, size_t *len_r)
 	return out;
 }
 
+bool replica_table(enum store_table table)
+{
+	return table != STORE_META &&
+	       store_table_in_env(table, STORE_ENV_CONFIG);
+}
+
 static bool layout_table(const char *name, size_t len,
 			 enum store_table *table_r)
 {
 	for (int t = 0; t < STORE_TABLE_COUNT; t++) {
 		const char *tn = store_table_name((enum store_table)t);
 
-		if (t == STORE_META ||
-		    !store_table_in_env((enum store_table)t,
-					STORE_ENV_CONFIG) ||
-		    strlen(tn) != len || memcmp(tn, name, len) != 0)
+		if (!replica_table((enum store_table)t) || strlen(tn) != len ||
+		    memcmp(tn, name, len) != 0)
 			continue;
 		*table_r = (enum store_table)t;
 		return true;
@@ -85,7 +113,7 @@ static bool layout_table(const char *name, size_t len,
 	return false;
 }
 
-/* The part after P "t/": table "/" row. */
+/* The part after P "d/" G "/": table "/" row. */
 static enum replica_key_kind layout_parse_row(const char *p, size_t len,
 					      struct replica_row *row)
 {
@@ -113,10 +141,23 @@ static enum replica_key_kind layout_parse_row(const char *p, size_t len,
 	return REPLICA_KEY_ROW;
 }
 
-enum replica_key_kind replica_key_parse(const char *prefix, const char *key,
-					size_t len, struct replica_row *row_r)
+/* "G/" at the start of p: G's length with the slash, or 0. */
+static size_t layout_generation(const char *p, size_t len, uint64_t *gen_r)
 {
-	size_t plen = strlen(prefix);
+	size_t i = 0;
+
+	*gen_r = 0;
+	while (i < len && i < 20 && p[i] >= '0' && p[i] <= '9')
+		*gen_r = *gen_r * 10 + (uint64_t)(p[i++] - '0');
+	return i > 0 && i < len && p[i] == '/' ? i + 1 : 0;
+}
+
+enum replica_key_kind replica_key_parse(const char *prefix, uint64_t generation,
+					const char *key, size_t len,
+					struct replica_row *row_r)
+{
+	size_t plen = strlen(prefix), glen;
+	uint64_t gen;
 
 	if (len < plen || memcmp(key, prefix, plen) != 0)
 		return REPLICA_KEY_OTHER;
@@ -124,9 +165,35 @@ enum replica_key_kind replica_key_parse(const char *prefix, const char *key,
 	len -= plen;
 	if (len == 3 && memcmp(key, "seq", 3) == 0)
 		return REPLICA_KEY_SEQ;
-	if (len > 2 && memcmp(key, "t/", 2) == 0)
-		return layout_parse_row(key + 2, len - 2, row_r);
-	return REPLICA_KEY_OTHER;
+	if (len == 3 && memcmp(key, "gen", 3) == 0)
+		return REPLICA_KEY_GEN;
+	if (len < 2 || memcmp(key, "d/", 2) != 0)
+		return REPLICA_KEY_OTHER;
+	glen = layout_generation(key + 2, len - 2, &gen);
+	if (glen == 0)
+		return REPLICA_KEY_OTHER;
+	if (gen != generation)
+		return REPLICA_KEY_STAGED;
+	return layout_parse_row(key + 2 + glen, len - 2 - glen, row_r);
+}
+
+int replica_rows_each(struct store_txn *txn, replica_row_fn *fn, void *context)
+{
+	int ret = 0;
+
+	for (int t = 0; t < STORE_TABLE_COUNT && ret == 0; t++) {
+		struct store_iter iter;
+		struct store_val k, v;
+
+		if (!replica_table((enum store_table)t) ||
+		    store_iter_open(txn, (enum store_table)t, NULL, 0, &iter) !=
+			STORE_OK)
+			continue;
+		while (ret == 0 && store_iter_next(&iter, &k, &v) == 1)
+			ret = fn((enum store_table)t, &k, &v, context);
+		store_iter_close(&iter);
+	}
+	return ret;
 }
 
 static void mark_text(struct store_txn *txn, const char *name, char *out,
@@ -157,6 +224,11 @@ int replica_mark_read(struct store_txn *txn, struct replica_mark *mark_r)
 		mark_r->revision = (mark_r->revision << 8) |
 				   ((const unsigned char *)v.data)[i];
 	mark_text(txn, MARK_SEQ, mark_r->seq, sizeof(mark_r->seq));
+	if (store_get(txn, STORE_META, MARK_GEN, strlen(MARK_GEN), &v) ==
+	    STORE_OK)
+		for (size_t i = 0; i < v.len && i < 8; i++)
+			mark_r->generation = (mark_r->generation << 8) |
+					     ((const unsigned char *)v.data)[i];
 	mark_text(txn, MARK_SOURCE, mark_r->source, sizeof(mark_r->source));
 	return store_txn_result(txn);
 }
@@ -173,6 +245,9 @@ void replica_mark_write(struct store_txn *txn, const struct replica_mark *mark)
 		  strlen(mark->seq), 0);
 	store_put(txn, STORE_META, MARK_SOURCE, strlen(MARK_SOURCE),
 		  mark->source, strlen(mark->source), 0);
+	for (int i = 0; i < 8; i++)
+		be[i] = (unsigned char)(mark->generation >> (8 * (7 - i)));
+	store_put(txn, STORE_META, MARK_GEN, strlen(MARK_GEN), be, 8, 0);
 }
 
 int replica_mark_get(struct store *store, struct replica_mark *mark_r,
@@ -192,4 +267,52 @@ int replica_mark_get(struct store *store, struct replica_mark *mark_r,
 	}
 	store_reader_free(&reader);
 	return ret;
+}
+
+/* Rows copied out of the cursor, put back once it is closed. */
+struct touch_rows {
+	struct store_change *items;
+	size_t count, cap;
+};
+
+static int touch_copy(enum store_table table, const struct store_val *key,
+		      const struct store_val *value, void *context)
+{
+	struct touch_rows *rows = context;
+	struct store_change *c;
+
+	if (rows->count == rows->cap) {
+		rows->cap = rows->cap != 0 ? rows->cap * 2 : 256;
+		rows->items =
+		    realloc(rows->items, rows->cap * sizeof(*rows->items));
+		if (rows->items == NULL)
+			abort();
+	}
+	c = &rows->items[rows->count++];
+	memset(c, 0, sizeof(*c));
+	c->table = table;
+	c->key = layout_alloc(key->len);
+	c->value = layout_alloc(value->len);
+	memcpy(c->key, key->data, key->len);
+	memcpy(c->value, value->data, value->len);
+	c->key_len = key->len;
+	c->value_len = value->len;
+	return 0;
+}
+
+void replica_touch_all(struct store_txn *txn)
+{
+	struct touch_rows rows = {NULL, 0, 0};
+	struct store_changes all;
+
+	replica_rows_each(txn, touch_copy, &rows);
+	for (size_t i = 0; i < rows.count; i++) {
+		const struct store_change *c = &rows.items[i];
+		store_put(txn, c->table, c->key, c->key_len, c->value,
+			  c->value_len, 0);
+	}
+	all.items = rows.items;
+	all.count = rows.count;
+	all.cap = rows.cap;
+	store_changes_free(&all);
 }

@@ -64,31 +64,24 @@ static char *bootstrap_next_key(const struct replica_kvs *kvs, size_t *len_r)
 	return next;
 }
 
-int replica_read_prefix(struct etcd *etcd, const char *prefix,
-			uint64_t revision, struct replica_kvs *kvs,
-			struct replica_mark *mark, struct etcd_error *error)
+/* The rows of one generation at mark->revision into kvs. */
+static int read_rows(struct etcd *etcd, const char *gen_prefix,
+		     struct replica_kvs *kvs, const struct replica_mark *mark,
+		     struct etcd_error *error)
 {
 	char *from = NULL;
 	size_t from_len = 0;
 	bool more = true;
 
-	memset(mark, 0, sizeof(*mark));
-	mark->revision = revision;
 	while (more) {
 		struct json_object *resp, *array, *more_obj;
-		int ret = bootstrap_page(etcd, prefix, from, from_len,
+		int ret = bootstrap_page(etcd, gen_prefix, from, from_len,
 					 mark->revision, &resp, error);
 
 		free(from);
 		from = NULL;
 		if (ret < 0)
 			return -1;
-		if (mark->source[0] == '\0') {
-			if (mark->revision == 0)
-				mark->revision = etcd_json_revision(resp);
-			snprintf(mark->source, sizeof(mark->source), "%s %s",
-				 replica_cluster_of(resp), prefix);
-		}
 		more = json_object_object_get_ex(resp, "more", &more_obj) &&
 		       json_object_get_boolean(more_obj);
 		if (json_object_object_get_ex(resp, "kvs", &array))
@@ -105,6 +98,73 @@ int replica_read_prefix(struct etcd *etcd, const char *prefix,
 		more = more && from != NULL;
 	}
 	return 0;
+}
+
+/* P "gen" and P "seq" (adjacent keys) at revision (0: the latest): the
+ * mark but for the rows. */
+static int read_head(struct etcd *etcd, const char *prefix,
+		     struct replica_mark *mark, struct etcd_error *error)
+{
+	struct json_object *req = json_object_new_object(), *resp, *kvs;
+	char *gen = replica_gen_key(prefix), *seq = replica_seq_key(prefix);
+	int ret;
+
+	json_object_object_add(req, "key", etcd_json_bytes(gen, strlen(gen)));
+	json_object_object_add(req, "range_end",
+			       etcd_json_bytes(seq, strlen(seq) + 1));
+	if (mark->revision != 0)
+		json_object_object_add(
+		    req, "revision",
+		    json_object_new_int64((int64_t)mark->revision));
+	ret = etcd_call(etcd, "kv/range", req, &resp, error);
+	json_object_put(req);
+	if (ret == 0 && mark->revision == 0)
+		mark->revision = etcd_json_revision(resp);
+	if (ret == 0)
+		snprintf(mark->source, sizeof(mark->source), "%s %s",
+			 replica_cluster_of(resp), prefix);
+	for (size_t i = 0;
+	     ret == 0 && json_object_object_get_ex(resp, "kvs", &kvs) &&
+	     i < json_object_array_length(kvs);
+	     i++) {
+		struct json_object *kv = json_object_array_get_idx(kvs, i);
+		char *key, *value;
+		size_t key_len, value_len;
+
+		if (etcd_json_get_bytes(kv, "key", &key, &key_len) < 0)
+			continue;
+		if (etcd_json_get_bytes(kv, "value", &value, &value_len) == 0) {
+			if (strcmp(key, gen) == 0)
+				mark->generation = strtoull(value, NULL, 10);
+			else if (strcmp(key, seq) == 0)
+				snprintf(mark->seq, sizeof(mark->seq), "%s",
+					 value);
+			free(value);
+		}
+		free(key);
+	}
+	if (ret == 0)
+		json_object_put(resp);
+	free(gen);
+	free(seq);
+	return ret;
+}
+
+int replica_read_prefix(struct etcd *etcd, const char *prefix,
+			uint64_t revision, struct replica_kvs *kvs,
+			struct replica_mark *mark, struct etcd_error *error)
+{
+	char *gen_prefix;
+	int ret;
+
+	memset(mark, 0, sizeof(*mark));
+	mark->revision = revision;
+	if (read_head(etcd, prefix, mark, error) < 0)
+		return -1;
+	gen_prefix = replica_gen_prefix(prefix, mark->generation);
+	ret = read_rows(etcd, gen_prefix, kvs, mark, error);
+	free(gen_prefix);
+	return ret;
 }
 
 static void diff_note(struct replica_diff *diff, const char *what,
@@ -127,7 +187,7 @@ static void diff_note(struct replica_diff *diff, const char *what,
 
 /* Every row etcd holds, against the replica's. */
 static void compare_rows(struct store_txn *txn, const char *prefix,
-			 const struct replica_kvs *kvs,
+			 uint64_t generation, const struct replica_kvs *kvs,
 			 struct replica_diff *diff)
 {
 	for (size_t i = 0; i < kvs->count; i++) {
@@ -135,8 +195,8 @@ static void compare_rows(struct store_txn *txn, const char *prefix,
 		struct replica_row row;
 		struct store_val v;
 
-		if (replica_key_parse(prefix, kv->key, kv->key_len, &row) !=
-		    REPLICA_KEY_ROW)
+		if (replica_key_parse(prefix, generation, kv->key, kv->key_len,
+				      &row) != REPLICA_KEY_ROW)
 			continue;
 		diff->rows++;
 		if (row.dup != NULL) {
@@ -161,24 +221,20 @@ static void compare_rows(struct store_txn *txn, const char *prefix,
 }
 
 /* Rows of the replica (meta aside): more than etcd's means extra ones. */
+static int compare_count_row(enum store_table table,
+			     const struct store_val *key,
+			     const struct store_val *value, void *context)
+{
+	(void)table, (void)key, (void)value;
+	(*(size_t *)context)++;
+	return 0;
+}
+
 static size_t compare_count_local(struct store_txn *txn)
 {
 	size_t count = 0;
 
-	for (int t = 0; t < STORE_TABLE_COUNT; t++) {
-		struct store_iter iter;
-		struct store_val k, v;
-
-		if (t == STORE_META ||
-		    !store_table_in_env((enum store_table)t,
-					STORE_ENV_CONFIG) ||
-		    store_iter_open(txn, (enum store_table)t, NULL, 0, &iter) !=
-			STORE_OK)
-			continue;
-		while (store_iter_next(&iter, &k, &v) == 1)
-			count++;
-		store_iter_close(&iter);
-	}
+	replica_rows_each(txn, compare_count_row, &count);
 	return count;
 }
 
@@ -223,7 +279,17 @@ int replica_compare(struct etcd *etcd, const char *prefix, struct store *store,
 		return -1;
 	}
 	diff->revision = mark.revision;
-	compare_rows(txn, prefix, &kvs, diff);
+	compare_rows(txn, prefix, mark.generation, &kvs, diff);
+	if (read.generation != mark.generation ||
+	    strcmp(read.seq, mark.seq) != 0) {
+		if (diff->differ == 0)
+			snprintf(diff->first, sizeof(diff->first),
+				 "etcd's generation and sequence (%llu, %.60s) "
+				 "are not the replica's (%llu, %.60s)",
+				 (unsigned long long)read.generation, read.seq,
+				 (unsigned long long)mark.generation, mark.seq);
+		diff->differ++;
+	}
 	local = compare_count_local(txn);
 	if (local > diff->rows - diff->missing) {
 		if (diff->differ == 0)

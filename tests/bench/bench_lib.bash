@@ -150,6 +150,23 @@ bench_load() {
 		'BEGIN {f = (b - s - l) / hz / (t1 - t0) * 100; printf "%d", f < 0 ? 0 : f}')
 }
 
+# bench_retry NAME SOCKET KEYS CONNS PID: one socketmap run (bench_load,
+# after waiting for quiet CPUs), run again (at most 3 times, $retries_left
+# in all) when other processes took more than $max_foreign % of a CPU;
+# sets line, with foreign_pct. Uses $seconds, $warmup, $max_requests.
+bench_retry() {
+	local try
+	for try in 1 2 3; do
+		bench_load socketmap pid "$1" "$2" "$3" "$4" "$5" "$seconds" \
+			"$warmup" "$max_requests"
+		[ "$foreign" -gt "$max_foreign" ] && [ "$try" -lt 3 ] &&
+			[ "$retries_left" -gt 0 ] && spare || break
+		retries_left=$((retries_left - 1))
+		log "  $1: other processes took $foreign % of a CPU: again"
+	done
+	line="$line foreign_pct=$foreign"
+}
+
 # ---- results ---------------------------------------------------------------
 
 field() { # LINE NAME: a NAME=value of loadgen's result line

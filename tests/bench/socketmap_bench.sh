@@ -153,22 +153,9 @@ stop() { # PID: stops it and forgets it (its number may be reused later)
 # The latency array is sized for 400 000 req/s; a faster run ends early,
 # by count, and is still valid.
 max_requests=$(awk -v s="$seconds" 'BEGIN {printf "%d", 400000 * s}')
-# One run: NAME KEYS CONNS PID (bench_load, after waiting for quiet CPUs),
-# run again (at most 3 times, $retries in all) when other processes took
-# more than $max_foreign % of a CPU; sets line, with foreign_pct.
+# One run: NAME KEYS CONNS PID (bench_retry); sets line.
 retries_left=$retries
-load() {
-	local try
-	for try in 1 2 3; do
-		bench_load socketmap pid "$1" "$work/run/$1.sock" "$work/$2.keys" \
-			"$3" "$4" "$seconds" "$warmup" "$max_requests"
-		[ "$foreign" -gt "$max_foreign" ] && [ "$try" -lt 3 ] &&
-			[ "$retries_left" -gt 0 ] && spare || break
-		retries_left=$((retries_left - 1))
-		log "  $1: other processes took $foreign % of a CPU: again"
-	done
-	line="$line foreign_pct=$foreign"
-}
+load() { bench_retry "$1" "$work/run/$1.sock" "$work/$2.keys" "$3" "$4"; }
 
 # results (record), one line per run: GROUP SERVER CONNS, then the columns
 # below (4 = rps ... 11 = srv_minflt, 12 = foreign_pct).

@@ -18,6 +18,7 @@ import urllib.request
 NFT_TABLE = "mailmap_test"
 CLIENT_PORT = 23790
 PEER_PORT = 23800
+METRICS_PORT = 29177
 # member 3 runs as another user: its peer traffic is told apart by uid
 # (etcd dials its peers from 127.0.0.1, whatever it listens on)
 MINORITY_USER = "nobody"
@@ -163,7 +164,7 @@ class Replica:
         self.sock = os.path.join(self.dir, "sm.sock")
         self.conf = os.path.join(self.dir, "mailmapd.conf")
         self.log = os.path.join(self.dir, "mailmapd.log")
-        self.metrics = "%s:%d" % (self.ip, 29177)
+        self.metrics = "%s:%d" % (self.ip, METRICS_PORT)
         self.mailmapd, self.mailmapctl = mailmapd, mailmapctl
         self.proc = None
         os.makedirs(self.store, exist_ok=True)

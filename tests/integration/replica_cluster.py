@@ -12,6 +12,9 @@ mailmapd replicas. Checks, in order (issue 19's list):
              no error), shows it is stale within 10 s, catches up within
              2 s of the healing; an etcd member cut off its peers refuses
              mailmapctl's commit with a clear error;
+  staged     a commit beyond replica.max_txn_ops (a 400-mailbox import)
+             lands whole at one revision: a reader never sees part of it,
+             every replica equals etcd after it;
   compaction a replica stopped while etcd compacts past its revision
              bootstraps again on start, without a lookup ever missing a
              domain, and equals etcd; a plain restart resumes instead.
@@ -268,6 +271,39 @@ def test_partition(cl, replicas, work):
     check(not answers(replicas[0], b"mailboxes minority@example.org"), "and nothing was written")
 
 
+def test_staged(replicas):
+    stop = threading.Event()
+    seen = {"dumps": 0, "partial": 0, "whole": 0}
+
+    def reader():
+        while not stop.is_set():
+            t = dump_tables(replicas[1].store)
+            n = sum(1 for a in t.get("addresses", ()) if a.endswith("@staged.test"))
+            seen["dumps"] += 1
+            seen["whole"] += n == 400
+            seen["partial"] += n not in (0, 400)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    text = "domain add staged.test customer=acme\n" + "".join(
+        "mailbox add s%d@staged.test offer=acme/basic\n" % i for i in range(400))
+    r = batch(replicas[0], text)
+    ok = wait_for(lambda: answers(replicas[1], b"mailboxes s399@staged.test"), 10)
+    time.sleep(0.2)
+    stop.set()
+    th.join()
+    check(r.returncode == 0 and ok, "a 400-mailbox batch commits, staged: " + r.stdout.strip() + r.stderr)
+    check("switches generations" in open(replicas[1].log).read(), "the replicas reloaded at the switch")
+    check(seen["partial"] == 0 and seen["whole"] > 0,
+          "%d snapshots read, %d partial" % (seen["dumps"], seen["partial"]))
+    for rep in replicas:
+        r = rep.ctl("replica", "check")
+        check(r.returncode == 0, "replica %d equals etcd: %s" % (rep.index, r.stdout.strip()))
+    r = replicas[2].ctl("mailbox", "add", "after@staged.test", "offer=acme/basic")
+    check(r.returncode == 0 and wait_for(lambda: answers(replicas[0], b"mailboxes after@staged.test"), 2),
+          "a single commit on the new generation")
+
+
 def test_compaction(cl, replicas):
     rep, other = replicas[2], replicas[1]
     # a plain restart resumes from its revision
@@ -314,12 +350,13 @@ def main():
         check(cl.start(), "3 etcd members up")
         for rep in replicas:
             order = [cl.members[rep.index - 1]] + [m for m in cl.members if m.index != rep.index]
-            rep.configure(cl.endpoints(order))
+            rep.configure(cl.endpoints(order), extra="max_txn_ops = 256;")
             check(rep.start(), "replica %d started" % rep.index)
         test_basics(work, replicas)
         test_atomicity(replicas)
         test_leader_kills(cl, replicas)
         test_partition(cl, replicas, work)
+        test_staged(replicas)
         test_compaction(cl, replicas)
     finally:
         cluster.heal()

@@ -519,6 +519,29 @@ static const struct {
 	const char *text;
 	const char *want; /* after "mailmapd.conf:" */
 } bad_files[] = {
+    /* multi-host: the replica and valkey groups */
+    {"policy: { greylist_store = \"valkey\"; };\n",
+     "1: policy.greylist_store: greylist_store \"valkey\" needs "
+     "valkey.address or valkey.sentinels"},
+    {"policy: { greylist_store = \"redis\"; };\n",
+     "1: policy.greylist_store: \"redis\" is not one of local, valkey"},
+    {"valkey: { sentinels = \"10.0.0.1:26379,10.0.0.2\"; };\n",
+     "1: valkey.sentinels: \"10.0.0.1:26379,10.0.0.2\" expected host:port"},
+    {"valkey: { address = \"10.0.0.1:0\"; };\n",
+     "1: valkey.address: \"10.0.0.1:0\" expected host:port with a port of "
+     "1 to 65535"},
+    {"valkey: { timeout_ms = 0; };\n",
+     "1: valkey.timeout_ms: 0 is out of range (1..1000)"},
+    {"replica: { etcd = \"10.0.0.1:2379\"; };\n",
+     "1: replica.etcd: \"10.0.0.1:2379\" expected http:// or https:// URLs"},
+    {"replica: { prefix = \"mailmap\"; };\n",
+     "1: replica.prefix: \"mailmap\" must start and end with /"},
+    {"replica: { cert_file = \"/etc/c.pem\"; };\n",
+     "1: replica.cert_file: a client certificate needs its key"},
+    {"replica: { user = \"mailmap\"; };\n",
+     "1: replica.user: replica.user needs replica.password_file"},
+    {"replica: { max_txn_ops = 8; };\n",
+     "1: replica.max_txn_ops: 8 is out of range (16..10000000)"},
     /* both in the file: the delay is blamed */
     {"policy: {\n"
      "  greylist_delay = \"1d\";\n"

@@ -165,20 +165,24 @@ START_TEST(layout_keys_round_trip)
 {
 	struct replica_row row;
 	size_t len;
-	char *key = replica_row_key(PREFIX, STORE_ADDRESSES, "a@b.example", 11,
-				    NULL, 0, &len);
+	char *key = replica_row_key(PREFIX, 7, STORE_ADDRESSES, "a@b.example",
+				    11, NULL, 0, &len);
 
-	ck_assert_str_eq(key, "/mm/t/addresses/a@b.example");
-	ck_assert_int_eq(replica_key_parse(PREFIX, key, len, &row),
+	ck_assert_str_eq(key, "/mm/d/7/addresses/a@b.example");
+	ck_assert_int_eq(replica_key_parse(PREFIX, 7, key, len, &row),
 			 REPLICA_KEY_ROW);
+	/* a replica of another generation does not take it */
+	ck_assert_int_eq(replica_key_parse(PREFIX, 0, key, len, &row),
+			 REPLICA_KEY_STAGED);
 	ck_assert_int_eq(row.table, STORE_ADDRESSES);
 	ck_assert_uint_eq(row.key_len, 11);
 	ck_assert_ptr_null(row.dup);
 	free(key);
 	/* a DUPSORT row: the key's length, the key (NUL inside), the dup */
-	key = replica_row_key(PREFIX, STORE_REFS, "Dx\0M", 4, "m@x", 3, &len);
-	ck_assert_uint_eq(len, strlen("/mm/t/refs/") + 2 + 4 + 3);
-	ck_assert_int_eq(replica_key_parse(PREFIX, key, len, &row),
+	key =
+	    replica_row_key(PREFIX, 0, STORE_REFS, "Dx\0M", 4, "m@x", 3, &len);
+	ck_assert_uint_eq(len, strlen("/mm/d/0/refs/") + 2 + 4 + 3);
+	ck_assert_int_eq(replica_key_parse(PREFIX, 0, key, len, &row),
 			 REPLICA_KEY_ROW);
 	ck_assert_int_eq(row.table, STORE_REFS);
 	ck_assert_uint_eq(row.key_len, 4);
@@ -187,8 +191,12 @@ START_TEST(layout_keys_round_trip)
 	ck_assert(memcmp(row.dup, "m@x", 3) == 0);
 	free(key);
 	key = replica_seq_key(PREFIX);
-	ck_assert_int_eq(replica_key_parse(PREFIX, key, strlen(key), &row),
+	ck_assert_int_eq(replica_key_parse(PREFIX, 0, key, strlen(key), &row),
 			 REPLICA_KEY_SEQ);
+	free(key);
+	key = replica_gen_key(PREFIX);
+	ck_assert_int_eq(replica_key_parse(PREFIX, 0, key, strlen(key), &row),
+			 REPLICA_KEY_GEN);
 	free(key);
 }
 END_TEST
@@ -202,7 +210,7 @@ START_TEST(layout_refuses_what_is_not_a_row)
 	    {"/other/t/domains/x", 18},	   /* another prefix */
 	    {"/mm/t/meta/generation", 21}, /* meta is each replica's own */
 	    {"/mm/t/quota/x", 13},	   /* a state table */
-	    {"/mm/t/nosuch/x", 14},
+	    {"/mm/d/0/nosuch/x", 16},
 	    {"/mm/t/domains/", 14},  /* empty key */
 	    {"/mm/t/refs/\x00", 12}, /* short length */
 	    {"/mm/t/refs/\x00\x09"
@@ -213,7 +221,8 @@ START_TEST(layout_refuses_what_is_not_a_row)
 	struct replica_row row;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(replica_key_parse(PREFIX, bad[i].key, bad[i].len,
+		ck_assert_msg(replica_key_parse(PREFIX, 0, bad[i].key,
+						bad[i].len,
 						&row) == REPLICA_KEY_OTHER,
 			      "%s", bad[i].key);
 }
@@ -244,7 +253,7 @@ START_TEST(apply_is_one_revision_once)
 {
 	char refkey[64];
 	size_t refkey_len;
-	char *k = replica_row_key(PREFIX, STORE_REFS, "Da.example", 10,
+	char *k = replica_row_key(PREFIX, 0, STORE_REFS, "Da.example", 10,
 				  "m@a.example", 11, &refkey_len);
 	struct replica_kv kvs[3];
 	size_t skipped;
@@ -252,7 +261,7 @@ START_TEST(apply_is_one_revision_once)
 
 	memcpy(refkey, k, refkey_len);
 	free(k);
-	kvs[0] = kv("/mm/t/domains/a.example", 23, "rec", false);
+	kvs[0] = kv("/mm/d/0/domains/a.example", 25, "rec", false);
 	kvs[1] = kv(refkey, refkey_len, "", false);
 	kvs[2] = kv("/mm/seq", 7, "1 h:1:0", false);
 	ck_assert_int_eq(
@@ -264,7 +273,7 @@ START_TEST(apply_is_one_revision_once)
 	ck_assert_uint_eq(mark_now().revision, 5);
 	ck_assert_str_eq(mark_now().seq, "1 h:1:0");
 	/* a replay of 5, or an older revision: nothing changes */
-	kvs[0] = kv("/mm/t/domains/a.example", 23, "changed", false);
+	kvs[0] = kv("/mm/d/0/domains/a.example", 25, "changed", false);
 	ck_assert_int_eq(
 	    replica_apply(store, PREFIX, kvs, 1, 5, &skipped, &error),
 	    STORE_OK);
@@ -273,9 +282,9 @@ START_TEST(apply_is_one_revision_once)
 	    STORE_OK);
 	ck_assert_str_eq(get_row(STORE_DOMAINS, "a.example"), "rec");
 	/* deletes, and a key that is not a row is skipped */
-	kvs[0] = kv("/mm/t/domains/a.example", 23, NULL, true);
+	kvs[0] = kv("/mm/d/0/domains/a.example", 25, NULL, true);
 	kvs[1] = kv(refkey, refkey_len, NULL, true);
-	kvs[2] = kv("/mm/t/nosuch/x", 14, "v", false);
+	kvs[2] = kv("/mm/d/0/nosuch/x", 16, "v", false);
 	ck_assert_int_eq(
 	    replica_apply(store, PREFIX, kvs, 3, 6, &skipped, &error),
 	    STORE_OK);
@@ -294,9 +303,9 @@ START_TEST(apply_skips_a_row_lmdb_cannot_hold)
 	const char *error;
 
 	memset(key, 'x', sizeof(key));
-	memcpy(key, "/mm/t/domains/", 14);
+	memcpy(key, "/mm/d/0/domains/", 16);
 	kvs[0] = kv(key, sizeof(key), "v", false);
-	kvs[1] = kv("/mm/t/domains/ok.example", 24, "v", false);
+	kvs[1] = kv("/mm/d/0/domains/ok.example", 26, "v", false);
 	ck_assert_int_eq(
 	    replica_apply(store, PREFIX, kvs, 2, 3, &skipped, &error),
 	    STORE_OK);
@@ -313,14 +322,15 @@ START_TEST(bootstrap_replaces_every_row)
 	    {0, NULL, NULL, false}};
 	struct replica_kv items[2];
 	struct replica_kvs kvs = {items, 2, 2};
-	struct replica_mark mark = {.revision = 42};
+	struct replica_mark mark = {.revision = 42, .generation = 5};
 	size_t skipped;
 	const char *error;
 
 	put_rows(before);
 	snprintf(mark.source, sizeof(mark.source), "123 " PREFIX);
-	items[0] = kv("/mm/t/domains/new.example", 25, "rec", false);
-	items[1] = kv("/mm/seq", 7, "9 h:2:0", false);
+	snprintf(mark.seq, sizeof(mark.seq), "9 h:2:0");
+	items[0] = kv("/mm/d/5/domains/new.example", 27, "rec", false);
+	items[1] = kv("/mm/d/4/domains/old.example", 27, "rec", false);
 	ck_assert_int_eq(
 	    replica_bootstrap(store, PREFIX, &kvs, &mark, &skipped, &error),
 	    STORE_OK);
@@ -330,6 +340,36 @@ START_TEST(bootstrap_replaces_every_row)
 	ck_assert_uint_eq(mark_now().revision, 42);
 	ck_assert_str_eq(mark_now().seq, "9 h:2:0");
 	ck_assert_str_eq(mark_now().source, "123 /mm/");
+	ck_assert_uint_eq(mark_now().generation, 5);
+	ck_assert_ptr_null(get_row(STORE_DOMAINS, "old.example"));
+}
+END_TEST
+
+START_TEST(apply_leaves_a_switch_to_a_bootstrap)
+{
+	struct replica_kv kvs[2];
+	size_t skipped;
+	const char *error;
+
+	kvs[0] = kv("/mm/d/0/domains/a.example", 25, "rec", false);
+	ck_assert_int_eq(
+	    replica_apply(store, PREFIX, kvs, 1, 5, &skipped, &error),
+	    STORE_OK);
+	/* a staged generation's rows are not applied, nor counted bad */
+	kvs[0] = kv("/mm/d/9/domains/b.example", 25, "rec", false);
+	ck_assert_int_eq(
+	    replica_apply(store, PREFIX, kvs, 1, 6, &skipped, &error),
+	    STORE_OK);
+	ck_assert_uint_eq(skipped, 0);
+	ck_assert_ptr_null(get_row(STORE_DOMAINS, "b.example"));
+	/* the switch: nothing written, the caller bootstraps */
+	kvs[0] = kv("/mm/gen", 7, "9", false);
+	kvs[1] = kv("/mm/seq", 7, "2 h:1:0", false);
+	ck_assert_int_eq(
+	    replica_apply(store, PREFIX, kvs, 2, 7, &skipped, &error),
+	    REPLICA_SWITCHED);
+	ck_assert_uint_eq(mark_now().revision, 6);
+	ck_assert_uint_eq(mark_now().generation, 0);
 }
 END_TEST
 
@@ -369,6 +409,7 @@ static Suite *replica_suite(void)
 	tcase_add_test(tc, apply_is_one_revision_once);
 	tcase_add_test(tc, apply_skips_a_row_lmdb_cannot_hold);
 	tcase_add_test(tc, bootstrap_replaces_every_row);
+	tcase_add_test(tc, apply_leaves_a_switch_to_a_bootstrap);
 	tcase_add_test(tc, json_bytes_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
