@@ -16,6 +16,7 @@
 #include "ctl_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "commit.h"
@@ -69,9 +70,15 @@ static int ctl_replica_current(struct ctl *ctl)
 
 	if (replica_latest(ctl->etcd, ctl->config->replica.prefix, &latest,
 			   &error) < 0) {
+		/* a member that answers nothing in time is most often one
+		 * without a quorum behind it */
+		bool timeout = strstr(error, "Timeout") != NULL ||
+			       strstr(error, "timed out") != NULL;
 		fprintf(ctl->err,
-			"mailmapctl: cannot read etcd's last commit (no "
-			"quorum of etcd members reachable?): %s\n",
+			"mailmapctl: cannot read etcd's last commit%s: "
+			"%s\n",
+			timeout ? " (no quorum of etcd members reachable?)"
+				: "",
 			error);
 		free(error);
 		return -1;

@@ -356,6 +356,14 @@ static int etcd_post_once(struct etcd *etcd, const char *path, const char *text,
 	body.context = &msg;
 	int ret =
 	    etcd_deliver(&body, body.data != NULL ? body.data : "", body.len);
+	if (ret < 0) {
+		/* not etcd's JSON: what the server said instead */
+		long status = 0;
+		curl_easy_getinfo(etcd->curl, CURLINFO_RESPONSE_CODE, &status);
+		etcd_set_error(error, ETCD_TRANSPORT,
+			       "etcd %s: HTTP %ld: %.150s", etcd_endpoint(etcd),
+			       status, body.data != NULL ? body.data : "");
+	}
 	free(body.data);
 	if (ret < 0)
 		return -1;
