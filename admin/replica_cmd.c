@@ -50,6 +50,7 @@ static int replica_seed(struct ctl *ctl)
 	    store_write_capture(ctl->store, seed_body, NULL, &changes, &serror);
 	if (ret != STORE_OK) {
 		fprintf(ctl->err, "mailmapctl: %s\n", serror);
+		store_changes_free(&changes);
 		return CTL_TEMPFAIL;
 	}
 	/* every row: a staged commit takes them as they are */

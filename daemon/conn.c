@@ -215,7 +215,7 @@ static bool conn_flush(struct conn *conn)
 	 * going out in chunks): the write event stays armed, so the next
 	 * loop turn resumes the connection (conn_on_write), after the
 	 * worker's other connections had their turn. */
-	conn_set_writing(conn, !conn->reading);
+	conn_set_writing(conn, !conn->reading && !conn->waiting);
 	return true;
 }
 
@@ -435,7 +435,8 @@ static bool conn_read(struct conn *conn)
  * (nothing waits for the output to drain): close after the flush. */
 static void conn_finish_if_peer_done(struct conn *conn)
 {
-	if (!conn->peer_done || conn->closing) /* every request but these */
+	/* every request but these; a waiting one is answered first */
+	if (!conn->peer_done || conn->closing || conn->waiting)
 		return;
 	if (conn_buf_pending(&conn->out) <=
 	    snapshot_config(conn->snapshot)->max_output)

@@ -35,6 +35,7 @@
 /* One request's read of the shared store. */
 struct greylist_fetch {
 	struct conn *conn; /* NULL once the connection dropped it */
+	struct valkey *valkey;
 	struct event *timer;
 	int refs; /* the connection's and the command's */
 	bool done, failed;
@@ -78,8 +79,11 @@ static void fetch_finish(struct greylist_fetch *f, bool failed)
 
 static void fetch_on_timeout(evutil_socket_t fd, short what, void *arg)
 {
+	struct greylist_fetch *f = arg;
+
 	(void)fd, (void)what;
-	fetch_finish(arg, true);
+	valkey_note_timeout(f->valkey);
+	fetch_finish(f, true);
 }
 
 /* A bulk string decoded into an entry: absent when nil or undecodable. */
@@ -244,6 +248,7 @@ int policy_greylist_valkey_check(struct policy_greylist_call *call,
 	if (f == NULL)
 		abort();
 	f->conn = call->conn;
+	f->valkey = call->greylist->valkey;
 	f->refs = 1;
 	f->tkey = tkey;
 	f->with_awl = settings->awl_clients > 0;

@@ -37,6 +37,7 @@ struct valkey {
 	redisAsyncContext *ctx;	     /* the primary's */
 	redisAsyncContext *sentinel; /* while asking */
 	struct event *retry;
+	unsigned silent; /* timeouts in a row without a reply */
 	bool freeing;
 };
 
@@ -124,8 +125,12 @@ static void valkey_on_connect(const redisAsyncContext *ctx, int status)
 	if (v == NULL)
 		return;
 	if (status == REDIS_OK) {
-		if (ctx == v->ctx)
+		if (ctx == v->ctx) {
 			v->state = VALKEY_READY;
+			v->silent = 0;
+			/* a dead peer is noticed even while idle */
+			redisEnableKeepAlive((redisContext *)&ctx->c);
+		}
 		return;
 	}
 	/* hiredis frees the context after this; no disconnect callback */
@@ -183,6 +188,7 @@ static void valkey_on_master(redisAsyncContext *ctx, void *r, void *priv)
 	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
 	    reply->elements == 2 &&
 	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    reply->element[1]->type == REDIS_REPLY_STRING &&
 	    reply->element[0]->len < sizeof(v->primary.host)) {
 		memcpy(v->primary.host, reply->element[0]->str,
 		       reply->element[0]->len);
@@ -282,6 +288,8 @@ static void valkey_on_reply(redisAsyncContext *ctx, void *r, void *priv)
 	redisReply *reply = r;
 	struct valkey *v = ctx->data;
 
+	if (reply != NULL && v != NULL && ctx == v->ctx)
+		v->silent = 0;
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
 	    strncasecmp(reply->str, "READONLY", 8) == 0 && v != NULL &&
 	    ctx == v->ctx && v->state == VALKEY_READY) {
@@ -293,6 +301,18 @@ static void valkey_on_reply(redisAsyncContext *ctx, void *r, void *priv)
 	if (call->fn != NULL)
 		call->fn(call->context, reply);
 	free(call);
+}
+
+void valkey_note_timeout(struct valkey *v)
+{
+	if (v->state != VALKEY_READY || v->ctx == NULL ||
+	    ++v->silent < VALKEY_SILENT_MAX)
+		return;
+	log_limited("valkey: %s:%d does not answer: asking the Sentinels "
+		    "again",
+		    v->primary.host, v->primary.port);
+	v->state = VALKEY_IDLE; /* no more commands to it */
+	redisAsyncDisconnect(v->ctx);
 }
 
 int valkey_command(struct valkey *v, valkey_reply_fn *fn, void *context,

@@ -37,6 +37,13 @@ void valkey_free(struct valkey **valkey);
 /* Whether a primary is connected. */
 bool valkey_ready(const struct valkey *valkey);
 
+/* The caller gave up waiting for a reply (its own timeout). After
+ * VALKEY_SILENT_MAX in a row with no reply between, the primary is
+ * dropped and asked of the Sentinels again: a host that died without a
+ * reset (a power cut, a cut link) sends none. */
+#define VALKEY_SILENT_MAX 3
+void valkey_note_timeout(struct valkey *valkey);
+
 /* A reply, or NULL when the command failed (connection lost, freed). */
 typedef void valkey_reply_fn(void *context, struct redisReply *reply);
 /* Sends a command to the primary. 0, or -1 when none is connected (fn is

@@ -197,8 +197,13 @@ static int commit_unknown(struct etcd *etcd, const char *seq_key,
 		return REPLICA_COMMITTED;
 	if (strcmp(seq, base) == 0)
 		return 2; /* not applied: send it again */
-	*error_r = commit_errorf("another commit (%s) reached etcd first", seq);
-	return REPLICA_CONFLICT;
+	/* ours may have applied, and another commit after it: checking the
+	 * command again could apply it twice */
+	*error_r = commit_errorf(
+	    "%s; etcd has moved on since (%s): the commit may or may not have "
+	    "applied, look (mailmapctl ... show) before running it again",
+	    sent->message, seq);
+	return REPLICA_FAILED;
 }
 
 static char *commit_refused(const struct etcd_error *error)
@@ -225,7 +230,8 @@ int commit_send(struct etcd *etcd, const char *seq_key, const char *base,
 
 	for (int attempt = 0; ret == 2 && attempt < COMMIT_ATTEMPTS;
 	     attempt++) {
-		if (etcd_call_long(etcd, "kv/txn", req, timeout_ms, &resp,
+		/* sent once: a lost answer is looked up, never resent blind */
+		if (etcd_call_once(etcd, "kv/txn", req, timeout_ms, &resp,
 				   &error) < 0) {
 			ret = error.code == ETCD_TRANSPORT ||
 				      error.code == ETCD_DEADLINE ||

@@ -54,8 +54,8 @@ int replica_commit(struct etcd *etcd, const struct replica_commit *c,
  * under a new generation in transactions of the allowed size, each still
  * guarded by P"seq" (a commit by someone else stops it), then one
  * transaction switches P"gen" and P"seq" (the commit's revision), then
- * another deletes the other generations (left for the next staged commit
- * if it fails). Interrupted before the switch, nothing is visible. */
+ * another deletes the generation replaced. Interrupted before the switch,
+ * nothing is visible (the partial generation's rows stay, unread). */
 int replica_commit_staged(struct etcd *etcd, const struct replica_commit *c,
 			  const struct store_changes *rows,
 			  uint64_t *revision_r, char **error_r);

@@ -118,36 +118,29 @@ static struct json_object *staged_delete_range(const char *from,
 	return op;
 }
 
-/* Deletes every generation but the current one, while P"seq" == next. A
- * failure leaves them to the next staged commit. */
+/* Deletes the generation replaced, while P"seq" == next. Only that one:
+ * another admin's staged commit may be writing its own generation now
+ * (its chunks compare P"seq" with the same value). A failure, or a
+ * staged commit interrupted before its switch, leaves rows of a
+ * generation no one reads (README: "Many hosts"). */
 static void staged_cleanup(struct etcd *etcd, const struct replica_commit *c,
-			   const char *seq_key, uint64_t generation,
-			   const char *next)
+			   const char *seq_key, const char *next)
 {
-	char *rows = replica_gen_prefix(c->prefix, 0);
-	char *keep = replica_gen_prefix(c->prefix, generation), *keep_end;
-	char *rows_end;
-	size_t rows_len = strlen(rows) - 2; /* P "d/" */
-	size_t keep_end_len, rows_end_len;
+	char *old = replica_gen_prefix(c->prefix, c->generation), *old_end;
+	size_t old_end_len;
 	struct json_object *success = json_object_new_array(), *req, *resp;
 	struct etcd_error error;
 
-	rows[rows_len] = '\0';
-	rows_end = replica_prefix_end(rows, &rows_end_len);
-	keep_end = replica_prefix_end(keep, &keep_end_len);
+	old_end = replica_prefix_end(old, &old_end_len);
 	json_object_array_add(
-	    success, staged_delete_range(rows, rows_len, keep, strlen(keep)));
-	json_object_array_add(success,
-			      staged_delete_range(keep_end, keep_end_len,
-						  rows_end, rows_end_len));
+	    success,
+	    staged_delete_range(old, strlen(old), old_end, old_end_len));
 	req = commit_txn(seq_key, next, success);
 	if (etcd_call_long(etcd, "kv/txn", req, 60000, &resp, &error) == 0)
 		json_object_put(resp);
 	json_object_put(req);
-	free(rows);
-	free(rows_end);
-	free(keep);
-	free(keep_end);
+	free(old);
+	free(old_end);
 }
 
 int replica_commit_staged(struct etcd *etcd, const struct replica_commit *c,
@@ -165,7 +158,7 @@ int replica_commit_staged(struct etcd *etcd, const struct replica_commit *c,
 		ret = staged_switch(etcd, c, seq_key, generation, next,
 				    revision_r, error_r);
 	if (ret == REPLICA_COMMITTED)
-		staged_cleanup(etcd, c, seq_key, generation, next);
+		staged_cleanup(etcd, c, seq_key, next);
 	free(seq_key);
 	return ret;
 }

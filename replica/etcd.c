@@ -17,7 +17,7 @@ struct etcd {
 	size_t endpoint_count;
 	size_t current;
 	unsigned call_timeout_ms;      /* of the call under way */
-	struct etcd_settings settings; /* strings borrowed from the caller */
+	struct etcd_settings settings; /* strings owned (etcd_own_settings) */
 	char *password;		       /* NULL without authentication */
 	char *token;		       /* NULL until authenticated */
 	CURL *curl;
@@ -31,8 +31,9 @@ struct etcd_body {
 	etcd_message_fn *fn; /* streams: called per line */
 	etcd_keep_fn *keep;
 	void *context;
-	bool stream;  /* an error message ends it */
-	bool stopped; /* fn or keep ended the stream */
+	bool stream;	/* an error message ends it */
+	size_t scanned; /* stream bytes known to hold no newline */
+	bool stopped;	/* fn or keep ended the stream */
 	struct etcd_error *error;
 };
 
@@ -125,6 +126,30 @@ static int etcd_read_password(struct etcd *etcd, const char *path,
 	return 0;
 }
 
+/* Copies of the caller's strings: a reload frees the configuration
+ * they came from while the follower's threads go on. */
+static void etcd_own_settings(struct etcd_settings *s)
+{
+	s->endpoints = etcd_strdup(s->endpoints);
+	s->ca_file = etcd_strdup(s->ca_file);
+	s->cert_file = etcd_strdup(s->cert_file);
+	s->key_file = etcd_strdup(s->key_file);
+	s->user = etcd_strdup(s->user);
+	s->password_file = etcd_strdup(s->password_file);
+	s->bind_address = etcd_strdup(s->bind_address);
+}
+
+static void etcd_free_settings(struct etcd_settings *s)
+{
+	free((char *)s->endpoints);
+	free((char *)s->ca_file);
+	free((char *)s->cert_file);
+	free((char *)s->key_file);
+	free((char *)s->user);
+	free((char *)s->password_file);
+	free((char *)s->bind_address);
+}
+
 int etcd_new(const struct etcd_settings *settings, struct etcd **etcd_r,
 	     char **error_r)
 {
@@ -133,6 +158,7 @@ int etcd_new(const struct etcd_settings *settings, struct etcd **etcd_r,
 	if (etcd == NULL)
 		abort();
 	etcd->settings = *settings;
+	etcd_own_settings(&etcd->settings);
 	etcd->call_timeout_ms = settings->timeout_ms;
 	if (etcd_parse_endpoints(etcd, settings->endpoints, error_r) < 0 ||
 	    (settings->user[0] != '\0' &&
@@ -162,6 +188,7 @@ void etcd_free(struct etcd **etcdp)
 	free(etcd->token);
 	if (etcd->curl != NULL)
 		curl_easy_cleanup(etcd->curl);
+	etcd_free_settings(&etcd->settings);
 	free(etcd);
 	*etcdp = NULL;
 }
@@ -169,6 +196,12 @@ void etcd_free(struct etcd **etcdp)
 const char *etcd_endpoint(const struct etcd *etcd)
 {
 	return etcd->endpoints[etcd->current];
+}
+
+void etcd_forget_token(struct etcd *etcd)
+{
+	free(etcd->token);
+	etcd->token = NULL;
 }
 
 void etcd_next(struct etcd *etcd)
@@ -210,13 +243,17 @@ static int etcd_stream_lines(struct etcd_body *body)
 	size_t start = 0;
 	char *nl;
 
-	while ((nl = memchr(body->data + start, '\n', body->len - start))) {
+	/* a long message comes in many pieces: only new bytes are scanned */
+	while ((nl = memchr(body->data + start + body->scanned, '\n',
+			    body->len - start - body->scanned))) {
 		size_t len = (size_t)(nl - (body->data + start));
 
+		body->scanned = 0;
 		if (len > 0 && etcd_deliver(body, body->data + start, len) < 0)
 			return -1;
 		start += len + 1;
 	}
+	body->scanned = body->len - start;
 	memmove(body->data, body->data + start, body->len - start);
 	body->len -= start;
 	return 0;
@@ -297,6 +334,11 @@ static struct curl_slist *etcd_prepare(struct etcd *etcd, const char *path,
 		curl_easy_setopt(curl, CURLOPT_INTERFACE, url);
 	}
 	headers = curl_slist_append(headers, "Content-Type: application/json");
+	/* a watch on a member without a leader is cancelled, not left open
+	 * and silent */
+	if (stream)
+		headers =
+		    curl_slist_append(headers, "Grpc-Metadata-hasleader: true");
 	if (etcd->token != NULL) {
 		snprintf(auth, sizeof(auth), "Authorization: %s", etcd->token);
 		headers = curl_slist_append(headers, auth);
@@ -449,6 +491,25 @@ int etcd_call_long(struct etcd *etcd, const char *path,
 	return -1;
 }
 
+int etcd_call_once(struct etcd *etcd, const char *path,
+		   struct json_object *request, unsigned timeout_ms,
+		   struct json_object **response_r, struct etcd_error *error)
+{
+	const char *text =
+	    json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+
+	etcd->call_timeout_ms = timeout_ms > etcd->settings.timeout_ms
+				    ? timeout_ms
+				    : etcd->settings.timeout_ms;
+	if (etcd_call_here(etcd, path, text, response_r, error) == 0)
+		return 0;
+	if (etcd_try_next(error)) {
+		etcd_forget_token(etcd);
+		etcd_next(etcd);
+	}
+	return -1;
+}
+
 int etcd_stream(struct etcd *etcd, const char *path,
 		struct json_object *request, etcd_message_fn *fn,
 		etcd_keep_fn *keep, void *context, struct etcd_error *error)
@@ -479,7 +540,8 @@ int etcd_stream(struct etcd *etcd, const char *path,
 		return -1;
 	if (rc != CURLE_OK)
 		etcd_set_error(
-		    error, ETCD_TRANSPORT, "etcd %s: %s", etcd_endpoint(etcd),
+		    error, body.too_big ? ETCD_TOO_LONG : ETCD_TRANSPORT,
+		    "etcd %s: %s", etcd_endpoint(etcd),
 		    body.too_big ? "message too long" : curl_easy_strerror(rc));
 	else
 		etcd_set_error(error, ETCD_TRANSPORT,

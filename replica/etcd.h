@@ -39,6 +39,7 @@ struct etcd_settings {
 /* gRPC status codes etcd answers with (besides OK). */
 enum etcd_code {
 	ETCD_TRANSPORT = -1, /* no answer: connection, timeout, HTTP */
+	ETCD_TOO_LONG = -2,  /* a message above ETCD_MESSAGE_MAX */
 	ETCD_OK = 0,
 	ETCD_DEADLINE = 4,
 	ETCD_OUT_OF_RANGE = 11, /* the revision was compacted */
@@ -72,6 +73,14 @@ int etcd_call_long(struct etcd *etcd, const char *path,
 		   struct json_object *request, unsigned timeout_ms,
 		   struct json_object **response_r, struct etcd_error *error);
 
+/* As etcd_call_long(), on the current endpoint only, never sent twice
+ * (a write whose outcome the caller must check when no answer came);
+ * after a failure another endpoint may answer, the next call goes
+ * there. */
+int etcd_call_once(struct etcd *etcd, const char *path,
+		   struct json_object *request, unsigned timeout_ms,
+		   struct json_object **response_r, struct etcd_error *error);
+
 /* One message of a stream; return -1 to end it. */
 typedef int etcd_message_fn(struct json_object *message, void *context);
 /* Polled about every 100 ms while a stream is open; false ends it. */
@@ -85,6 +94,8 @@ int etcd_stream(struct etcd *etcd, const char *path,
 		etcd_keep_fn *keep, void *context, struct etcd_error *error);
 /* Moves to the next endpoint. */
 void etcd_next(struct etcd *etcd);
+/* Drops the authentication token: the next call gets a new one. */
+void etcd_forget_token(struct etcd *etcd);
 
 /* etcd_json.c: JSON and base64 helpers. */
 /* A base64 JSON string of bytes. */

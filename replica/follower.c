@@ -140,10 +140,15 @@ int replica_follower_start(const struct replica_settings *settings,
 	if (f == NULL)
 		abort();
 	f->settings = *settings;
+	/* the configuration it came from is freed by a reload */
+	f->settings.prefix = strdup(settings->prefix);
+	if (f->settings.prefix == NULL)
+		abort();
 	f->ops = *ops;
 	if (etcd_new(&settings->etcd, &f->watch_etcd, error_r) < 0 ||
 	    etcd_new(&settings->etcd, &f->probe_etcd, error_r) < 0) {
 		etcd_free(&f->watch_etcd);
+		free((char *)f->settings.prefix);
 		free(f);
 		return -1;
 	}
@@ -173,6 +178,7 @@ void replica_follower_stop(struct replica_follower **fp)
 	etcd_free(&f->probe_etcd);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
+	free((char *)f->settings.prefix);
 	free(f);
 	*fp = NULL;
 }

@@ -90,11 +90,7 @@ static int watch_on_message(struct json_object *msg, void *context)
 	if (!json_object_object_get_ex(msg, "result", &result))
 		return 0;
 	follower_max(&f->status.etcd_revision, etcd_json_revision(result));
-	if (json_object_object_get_ex(result, "created", &flag) &&
-	    json_object_get_boolean(flag)) {
-		atomic_store(&f->status.watch_live, true);
-		return 0;
-	}
+	/* a refused watch comes created and cancelled at once */
 	if (json_object_object_get_ex(result, "canceled", &flag) &&
 	    json_object_get_boolean(flag)) {
 		if (etcd_json_get_u64(result, "compact_revision") != 0) {
@@ -103,8 +99,19 @@ static int watch_on_message(struct json_object *msg, void *context)
 				     "bootstrapping again",
 				     (unsigned long long)w->from);
 			atomic_store(&f->need_bootstrap, true);
+			return -1;
 		}
+		/* an expired token, a lost permission, no leader */
+		follower_log(f, REPLICA_LOG_WARNING, "watch cancelled: %s",
+			     etcd_json_get_string(result, "cancel_reason"));
+		etcd_forget_token(f->watch_etcd);
+		w->failed = true;
 		return -1;
+	}
+	if (json_object_object_get_ex(result, "created", &flag) &&
+	    json_object_get_boolean(flag)) {
+		atomic_store(&f->status.watch_live, true);
+		return 0;
 	}
 	if (!json_object_object_get_ex(result, "events", &events))
 		return 0;
@@ -147,13 +154,21 @@ static int watch_session(struct replica_follower *f, uint64_t revision)
 			  watch_keep, &w, &error);
 	json_object_put(req);
 	atomic_store(&f->status.watch_live, false);
-	if (ret == 0 && !w.failed)
+	if (ret == 0 && !w.failed) {
+		/* the prober found this member silent or cut off from the
+		 * others: the next watch goes elsewhere */
+		if (atomic_load(&f->restart))
+			etcd_next(f->watch_etcd);
 		return 0;
+	}
 	if (!w.failed) {
 		atomic_fetch_add(&f->status.failures, 1);
 		follower_log(f, REPLICA_LOG_WARNING, "watch: %s",
 			     error.message);
 	}
+	/* a catch-up batch too large to take: the whole state instead */
+	if (!w.failed && error.code == ETCD_TOO_LONG)
+		atomic_store(&f->need_bootstrap, true);
 	etcd_next(f->watch_etcd);
 	return -1;
 }
@@ -250,6 +265,7 @@ void *follower_prober(void *arg)
 	struct replica_follower *f = arg;
 	unsigned failed = 0;
 	int64_t behind_since = 0;
+	uint64_t behind_at = 0; /* the revision held when it fell behind */
 
 	while (follower_pause(f, REPLICA_PROBE_MS)) {
 		uint64_t wanted;
@@ -268,8 +284,11 @@ void *follower_prober(void *arg)
 		if (atomic_load(&f->status.revision) >= wanted) {
 			atomic_store(&f->status.confirmed_at, now);
 			behind_since = 0;
-		} else if (behind_since == 0) {
+		} else if (behind_since == 0 ||
+			   atomic_load(&f->status.revision) != behind_at) {
+			/* behind, or still catching up: not silent */
 			behind_since = now;
+			behind_at = atomic_load(&f->status.revision);
 		} else if (now - behind_since >= REPLICA_LAG_RESTART_S) {
 			/* a live-looking watch that delivers nothing */
 			atomic_store(&f->restart, true);

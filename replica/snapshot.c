@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLICA_PAGE 10000 /* keys per range request */
+#define REPLICA_PAGE	 10000 /* keys per range request */
+#define SNAPSHOT_PAGE_MS 30000 /* time one page may take */
 
 void replica_range(struct json_object *req, const char *prefix)
 {
@@ -45,7 +46,9 @@ static int bootstrap_page(struct etcd *etcd, const char *prefix,
 	if (revision != 0)
 		json_object_object_add(
 		    req, "revision", json_object_new_int64((int64_t)revision));
-	ret = etcd_call(etcd, "kv/range", req, resp_r, error);
+	/* 10 000 keys may take longer than one small call */
+	ret = etcd_call_long(etcd, "kv/range", req, SNAPSHOT_PAGE_MS, resp_r,
+			     error);
 	json_object_put(req);
 	return ret;
 }
