@@ -2,6 +2,7 @@
 #include "replica_host.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,17 @@ static int replica_host_fill(const struct config *config, struct store *store)
 	return 0;
 }
 
+/* SIGTERM and SIGINT are blocked until the main loop handles them
+ * (server_run): while waiting for etcd, a pending one ends the wait. */
+static bool replica_host_stop_asked(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) == 1 ||
+		sigismember(&pending, SIGINT) == 1);
+}
+
 int replica_host_prepare(const struct config *config, const char *dir)
 {
 	static bool curl_ready;
@@ -56,8 +68,11 @@ int replica_host_prepare(const struct config *config, const char *dir)
 		log_error("%s", error);
 		return -1;
 	}
-	while ((ret = replica_host_fill(config, store)) == 0)
+	while ((ret = replica_host_fill(config, store)) == 0 &&
+	       !replica_host_stop_asked())
 		sleep(REPLICA_HOST_PREPARE_PAUSE_S);
+	if (ret == 0)
+		log_info("stopped before the replica was filled");
 	store_close(&store);
 	return ret > 0 ? 0 : -1;
 }

@@ -463,6 +463,14 @@ static int etcd_call_here(struct etcd *etcd, const char *path, const char *text,
 	return etcd_post_once(etcd, path, text, response_r, error);
 }
 
+/* The next call's time per member: at least replica.timeout_ms. */
+static void etcd_set_timeout(struct etcd *etcd, unsigned timeout_ms)
+{
+	etcd->call_timeout_ms = timeout_ms > etcd->settings.timeout_ms
+				    ? timeout_ms
+				    : etcd->settings.timeout_ms;
+}
+
 int etcd_call(struct etcd *etcd, const char *path, struct json_object *request,
 	      struct json_object **response_r, struct etcd_error *error)
 {
@@ -476,16 +484,13 @@ int etcd_call_long(struct etcd *etcd, const char *path,
 	const char *text =
 	    json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
 
-	etcd->call_timeout_ms = timeout_ms > etcd->settings.timeout_ms
-				    ? timeout_ms
-				    : etcd->settings.timeout_ms;
+	etcd_set_timeout(etcd, timeout_ms);
 	for (size_t tried = 0; tried < etcd->endpoint_count; tried++) {
 		if (etcd_call_here(etcd, path, text, response_r, error) == 0)
 			return 0;
 		if (!etcd_try_next(error))
 			return -1;
-		free(etcd->token); /* tokens are per member's view */
-		etcd->token = NULL;
+		etcd_forget_token(etcd); /* tokens are per member's view */
 		etcd_next(etcd);
 	}
 	return -1;
@@ -498,9 +503,7 @@ int etcd_call_once(struct etcd *etcd, const char *path,
 	const char *text =
 	    json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
 
-	etcd->call_timeout_ms = timeout_ms > etcd->settings.timeout_ms
-				    ? timeout_ms
-				    : etcd->settings.timeout_ms;
+	etcd_set_timeout(etcd, timeout_ms);
 	if (etcd_call_here(etcd, path, text, response_r, error) == 0)
 		return 0;
 	if (etcd_try_next(error)) {

@@ -126,4 +126,26 @@ refused "a client certificate with a CommonName" "CommonName" \
 	"cert_file=$PKI/named.crt" "key_file=$PKI/named.key"
 "${M[@]}" mailbox list | grep -c "@example.org" | grep -qx 1 &&
 	pass "nothing was written by the refused commands" || fail "a refused command wrote"
+
+# A host whose replica was never filled waits for etcd without serving;
+# SIGTERM still stops it (signals are blocked until the main loop runs).
+mkdir -p "$WORK/lone/store" "$WORK/lone/run"
+chown -R mailmap:mailmap "$WORK/lone"
+cat >"$WORK/lone.conf" <<END
+store: { dir = "$WORK/lone/store"; };
+daemon: { user = "mailmap"; workers = 1; };
+replica: { etcd = "http://127.0.0.41:9"; timeout_ms = 200; };
+listeners = ( { protocol = "socketmap"; path = "$WORK/lone/run/sm.sock"; mode = "0666"; } );
+END
+"$MAILMAPD" --config "$WORK/lone.conf" --foreground >"$WORK/lone.log" 2>&1 &
+LONE=$!
+for i in $(seq 50); do grep -q "etcd does not answer" "$WORK/lone.log" && break; sleep 0.1; done
+kill -TERM "$LONE"
+for i in $(seq 40); do kill -0 "$LONE" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$LONE" 2>/dev/null; then
+	kill -KILL "$LONE"
+	fail "SIGTERM while waiting for etcd: still running after 4 s"
+else
+	pass "SIGTERM while waiting for etcd: stopped ($(tail -1 "$WORK/lone.log"))"
+fi
 finish
